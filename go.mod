@@ -1,0 +1,3 @@
+module github.com/postern/postern
+
+go 1.26.8
