@@ -74,7 +74,9 @@ func New(dir string, main *File) *Config {
 	if main == nil {
 		main = &File{Path: filepath.Join(dir, "main.cf"), Map: map[string]string{}}
 	}
-	return &Config{Dir: dir, Main: main, overrides: map[string]string{}}
+	// As Postfix's set_config_dir(): the directory in use is a parameter
+	// value of its own (postconf -n shows it when -c or MAIL_CONFIG named it).
+	return &Config{Dir: dir, Main: main, overrides: map[string]string{"config_directory": dir}}
 }
 
 // Set overrides a parameter for this process (master.cf -o name=value,

@@ -30,7 +30,7 @@ func (c *Config) dynamicDefault(name, fallback string) string {
 func (c *Config) computeDefault(name, fallback string) string {
 	switch name {
 	case "config_directory":
-		return c.Dir
+		return DefaultConfigDirectory
 	case "daemon_directory":
 		return DefaultDaemonDirectory
 	case "command_directory":

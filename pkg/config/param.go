@@ -22,10 +22,11 @@ type Param struct {
 	Kind    Kind
 	Default string // exactly as Postfix 3.7 "postconf -d" prints it
 	Unit    byte   // Time: default unit ('s', 'm', 'h', 'd', 'w'); 0 means 's'
-	Min     int64  // Int/Long/Time: lower bound (in seconds for Time); 0 = none
-	Max     int64  // upper bound; 0 = none
-	// Dynamic marks a default computed at run time from the host
-	// (myhostname, mydomain, mynetworks, ...); Default then holds nothing
-	// and the config package computes the value as Postfix does.
+	Min     int64  // Int/Long/Time: lower bound (seconds for Time); Str/Raw: minimum length
+	Max     int64  // upper bound (Str/Raw: maximum length); 0 = none
+	// Dynamic marks a default computed at run time from the host or fixed
+	// at build time (myhostname, mydomain, mynetworks, daemon_directory,
+	// ...); Default then holds what Debian's postconf -d prints, for
+	// reference, and the config package computes the value as Postfix does.
 	Dynamic bool
 }

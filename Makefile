@@ -1,0 +1,64 @@
+# Postern: a Postfix-compatible mail transfer agent in Go.
+#
+#   make build    every program (daemons and commands) into ./bin
+#   make run      a self-contained instance under ./run on 127.0.0.1:2525 (foreground)
+#   make test     gofmt, go vet and the whole test suite
+#   make bench    benchmarks side by side with the real Postfix
+#   make fuzz     every fuzz target for a bounded time
+#   make install  into $(DESTDIR)$(PREFIX) (see docs/install.md)
+
+GO        ?= go
+PREFIX    ?= /usr
+DESTDIR   ?=
+DAEMON_DIRECTORY  ?= $(PREFIX)/libexec/postfix
+COMMAND_DIRECTORY ?= $(PREFIX)/sbin
+CONFIG_DIRECTORY  ?= /etc/postfix
+FUZZTIME  ?= 20s
+TESTFLAGS ?= -timeout 20m
+
+PKG       := github.com/postern/postern/pkg/config
+LDFLAGS   := -X $(PKG).DefaultDaemonDirectory=$(DAEMON_DIRECTORY) \
+             -X $(PKG).DefaultCommandDirectory=$(COMMAND_DIRECTORY) \
+             -X $(PKG).DefaultConfigDirectory=$(CONFIG_DIRECTORY)
+
+.PHONY: all build test vet fmt-check run install uninstall bench fuzz soak clean
+
+all: build
+
+build:
+	@mkdir -p bin
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
+	@scripts/link-aliases bin
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+test: build fmt-check vet
+	POSTERN_BIN=$(CURDIR)/bin $(GO) test $(TESTFLAGS) ./...
+
+run: build
+	scripts/make-run-instance $(CURDIR)
+	@echo "Postern on 127.0.0.1:2525, logs in ./run/maillog; Ctrl-C stops it."
+	bin/postfix -c $(CURDIR)/run start-fg
+
+install: build
+	scripts/install "$(DESTDIR)" "$(PREFIX)" "$(DAEMON_DIRECTORY)" "$(COMMAND_DIRECTORY)" "$(CONFIG_DIRECTORY)"
+
+uninstall:
+	scripts/uninstall "$(DESTDIR)" "$(PREFIX)" "$(DAEMON_DIRECTORY)" "$(COMMAND_DIRECTORY)"
+
+bench: build
+	scripts/bench $(CURDIR)
+
+fuzz:
+	scripts/fuzz-all $(FUZZTIME)
+
+soak: build
+	POSTERN_BIN=$(CURDIR)/bin POSTERN_SOAK=1 $(GO) test -timeout 60m -run Soak ./tests/...
+
+clean:
+	rm -rf bin run
