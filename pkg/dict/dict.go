@@ -34,6 +34,52 @@ type Options struct {
 	// behaviour depends on one, e.g. the ldap_table(5) defaults or the
 	// queue directory that proxy: and relative paths need). May be nil.
 	Param func(name string) string
+	// Warn receives warnings found while opening or reading a table
+	// (duplicate keys, suspicious lines), already formatted as Postfix
+	// words them, without the "warning: " prefix. May be nil (dropped).
+	Warn func(msg string)
+}
+
+// warnf sends a formatted warning to o.Warn when it is set.
+func (o Options) warnf(format string, args ...any) {
+	if o.Warn != nil {
+		o.Warn(fmt.Sprintf(format, args...))
+	}
+}
+
+// param returns the main.cf parameter name, or def when no Param
+// function was given or it returns the empty string.
+func (o Options) param(name, def string) string {
+	if o.Param == nil {
+		return def
+	}
+	if v := o.Param(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// Flagger is implemented by tables that say whether they match fixed
+// strings or patterns. A table without it counts as Fixed (like
+// Postfix's indexed tables): partial address forms (user@domain,
+// @domain, parent domains) are only tried in Fixed tables (maps_find()
+// with DICT_FLAG_FIXED in global/mail_addr_find.c).
+type Flagger interface {
+	Flags() Flags
+}
+
+// FlagsOf returns the Fixed/Pattern flags of d.
+func FlagsOf(d Dict) Flags {
+	if f, ok := d.(Flagger); ok {
+		return f.Flags()
+	}
+	return Fixed
+}
+
+// Sequencer is implemented by tables that can list their entries
+// (postmap -s, postalias -s). fn returns false to stop early.
+type Sequencer interface {
+	Seq(fn func(key, value string) bool) error
 }
 
 // Flags mirror the DICT_FLAG_* bits that matter to Postern.
@@ -47,6 +93,9 @@ const (
 	Pattern                    // table matches patterns (regexp, pcre, cidr; set by the type)
 	NoRegsub                   // forbid $number substitution (local(8) aliases)
 	Utf8                       // keys/values are UTF-8 (smtputf8_enable)
+	DupWarn                    // duplicate source key: warn, first wins (DICT_FLAG_DUP_WARN)
+	DupIgnore                  // duplicate source key: first wins silently (DICT_FLAG_DUP_IGNORE)
+	DupReplace                 // duplicate source key: last wins (DICT_FLAG_DUP_REPLACE)
 )
 
 // Opener opens a table of one type; name is the text after "type:".
