@@ -86,16 +86,16 @@ type Sequencer interface {
 type Flags uint32
 
 const (
-	FoldFix  Flags = 1 << iota // fold fixed-string keys to lower case (DICT_FLAG_FOLD_FIX)
-	FoldMul                    // fold keys of pattern tables (DICT_FLAG_FOLD_MUL)
-	Lock                       // lock the table while reading (DICT_FLAG_LOCK)
-	Fixed                      // table has fixed-string keys (read-only, set by the type)
-	Pattern                    // table matches patterns (regexp, pcre, cidr; set by the type)
-	NoRegsub                   // forbid $number substitution (local(8) aliases)
-	Utf8                       // keys/values are UTF-8 (smtputf8_enable)
-	DupWarn                    // duplicate source key: warn, first wins (DICT_FLAG_DUP_WARN)
-	DupIgnore                  // duplicate source key: first wins silently (DICT_FLAG_DUP_IGNORE)
-	DupReplace                 // duplicate source key: last wins (DICT_FLAG_DUP_REPLACE)
+	FoldFix    Flags = 1 << iota // fold fixed-string keys to lower case (DICT_FLAG_FOLD_FIX)
+	FoldMul                      // fold keys of pattern tables (DICT_FLAG_FOLD_MUL)
+	Lock                         // lock the table while reading (DICT_FLAG_LOCK)
+	Fixed                        // table has fixed-string keys (read-only, set by the type)
+	Pattern                      // table matches patterns (regexp, pcre, cidr; set by the type)
+	NoRegsub                     // forbid $number substitution (local(8) aliases)
+	Utf8                         // keys/values are UTF-8 (smtputf8_enable)
+	DupWarn                      // duplicate source key: warn, first wins (DICT_FLAG_DUP_WARN)
+	DupIgnore                    // duplicate source key: first wins silently (DICT_FLAG_DUP_IGNORE)
+	DupReplace                   // duplicate source key: last wins (DICT_FLAG_DUP_REPLACE)
 )
 
 // Opener opens a table of one type; name is the text after "type:".

@@ -2,7 +2,6 @@ package dict
 
 import (
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -189,10 +188,4 @@ func (d *hashDict) Close() error {
 	err := unix.Munmap(d.m.data)
 	d.m = nil
 	return err
-}
-
-// pathExists is used by callers that must tell "no table" from others.
-func pathExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }

@@ -52,6 +52,7 @@ func (d *ldapDict) Close() error {
 	}
 	if d.cfg.domains != nil {
 		d.cfg.domains.close()
+		d.cfg.domains = nil
 	}
 	return nil
 }

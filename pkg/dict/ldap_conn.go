@@ -232,14 +232,11 @@ func loadCAs(file, dir string) (*x509.CertPool, error) {
 		files = append(files, names...)
 	}
 	for _, f := range files {
+		if fi, err := os.Stat(f); f != file && (err != nil || !fi.Mode().IsRegular()) {
+			continue // sockets, subdirectories, dangling links of a hashed directory
+		}
 		pem, err := os.ReadFile(f)
 		if err != nil {
-			if f != file && os.IsNotExist(err) {
-				continue // a dangling link in a hashed directory
-			}
-			if fi, serr := os.Stat(f); serr == nil && fi.IsDir() {
-				continue
-			}
 			return nil, err
 		}
 		if !pool.AppendCertsFromPEM(pem) && f == file {
