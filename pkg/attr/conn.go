@@ -1,0 +1,94 @@
+package attr
+
+import (
+	"fmt"
+	"net"
+	"time"
+)
+
+// Conn is one attribute-list conversation over a stream socket, with a
+// deadline on every Send and Recv (Postfix's attr_clnt/vstream timeouts).
+type Conn struct {
+	conn    net.Conn
+	r       *Reader
+	w       *Writer
+	enc     Encoding
+	Timeout time.Duration // per Send or Recv; 0 means none
+}
+
+// NewConn wraps an established connection.
+func NewConn(c net.Conn, enc Encoding, timeout time.Duration) *Conn {
+	return &Conn{conn: c, r: NewReader(c, enc), w: NewWriter(c, enc), enc: enc, Timeout: timeout}
+}
+
+// Dial connects to a UNIX-domain socket ("unix") or TCP endpoint ("tcp").
+func Dial(network, addr string, enc Encoding, timeout time.Duration) (*Conn, error) {
+	d := net.Dialer{Timeout: timeout}
+	c, err := d.Dial(network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return NewConn(c, enc, timeout), nil
+}
+
+// Encoding returns the connection's encoding (for DecodeData).
+func (c *Conn) Encoding() Encoding { return c.enc }
+
+// NetConn returns the underlying connection.
+func (c *Conn) NetConn() net.Conn { return c.conn }
+
+// Limits sets the reader's limits.
+func (c *Conn) SetLimits(l Limits) { c.r.Limits = l }
+
+func (c *Conn) deadline() {
+	if c.Timeout > 0 {
+		c.conn.SetDeadline(time.Now().Add(c.Timeout))
+	} else {
+		c.conn.SetDeadline(time.Time{})
+	}
+}
+
+// Send writes one list and flushes it.
+func (c *Conn) Send(l List) error {
+	c.deadline()
+	return c.w.Write(l)
+}
+
+// Recv reads one list.
+func (c *Conn) Recv() (List, error) {
+	c.deadline()
+	return c.r.Read()
+}
+
+// Call sends a request and reads the reply.
+func (c *Conn) Call(req List) (List, error) {
+	if err := c.Send(req); err != nil {
+		return nil, err
+	}
+	return c.Recv()
+}
+
+// Announce sends the server's protocol announcement "protocol=NAME".
+func (c *Conn) Announce(proto string) error {
+	return c.Send(List{{Name: ProtoName, Value: proto}})
+}
+
+// ExpectProtocol reads the server's announcement and checks its name, as
+// attr_scan with RECV_ATTR_STREQ(MAIL_ATTR_PROTO, NAME) does.
+func (c *Conn) ExpectProtocol(proto string) error {
+	l, err := c.Recv()
+	if err != nil {
+		return fmt.Errorf("read %s announcement: %w", proto, err)
+	}
+	got, ok := l.Get(ProtoName)
+	if !ok {
+		return fmt.Errorf("missing attribute %s in announcement (expected: %s)", ProtoName, proto)
+	}
+	if got != proto {
+		return fmt.Errorf("unexpected %s %s (expected: %s)", ProtoName, got, proto)
+	}
+	return nil
+}
+
+// Close closes the connection.
+func (c *Conn) Close() error { return c.conn.Close() }
