@@ -1,0 +1,90 @@
+package queue
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// MarkDone marks recipients finished (delivered, bounced or dropped) in
+// place: each mark is a one-byte write of the record type ('R' becomes
+// 'D'), and one fdatasync makes them all stable before MarkDone returns.
+// A one-byte write cannot tear, so after a crash each recipient is either
+// finished or not: a finished one is never delivered again once MarkDone
+// returned, and an unfinished one is never lost. The file must have been
+// opened writable.
+func (f *File) MarkDone(idx ...int) error {
+	offs := make([]int64, 0, len(idx))
+	for _, i := range idx {
+		if i < 0 || i >= len(f.Recipients) {
+			return fmt.Errorf("%s: no recipient #%d", f.Path, i)
+		}
+		offs = append(offs, f.Recipients[i].Offset)
+	}
+	if err := markDone(f.f, f.Path, offs); err != nil {
+		return err
+	}
+	for _, i := range idx {
+		f.Recipients[i].Done = true
+	}
+	return nil
+}
+
+// MarkDoneAt is MarkDone for a caller that holds only the file name and
+// the recipients' record offsets (Recipient.Offset), as a delivery agent
+// given them by qmgr.
+func MarkDoneAt(path string, offsets ...int64) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return markDone(f, path, offsets)
+}
+
+func markDone(f *os.File, path string, offsets []int64) error {
+	var b [1]byte
+	for _, off := range offsets {
+		if off < HeaderSize {
+			return fmt.Errorf("%s: bad recipient offset %d", path, off)
+		}
+		if _, err := f.ReadAt(b[:], off); err != nil {
+			return fmt.Errorf("%s: read recipient at offset %d: %w", path, off, err)
+		}
+		switch b[0] {
+		case RecDone:
+			continue
+		case RecRcpt:
+		default:
+			return fmt.Errorf("%s: %w: offset %d is not a recipient record", path, ErrCorrupt, off)
+		}
+		if _, err := f.WriteAt([]byte{RecDone}, off); err != nil {
+			return fmt.Errorf("%s: update recipient at offset %d: %w", path, off, err)
+		}
+	}
+	if err := unix.Fdatasync(int(f.Fd())); err != nil {
+		return fmt.Errorf("fsync %s: %w", path, err)
+	}
+	return nil
+}
+
+// SetWarnTime records when qmgr should send a delay warning (zero time:
+// never, e.g. once sent), with an in-place 8-byte write of one aligned
+// header field and an fdatasync.
+func (f *File) SetWarnTime(t time.Time) error {
+	var b [8]byte
+	if !t.IsZero() {
+		binary.BigEndian.PutUint64(b[:], uint64(t.Unix()))
+	}
+	if _, err := f.f.WriteAt(b[:], offWarn); err != nil {
+		return fmt.Errorf("update %s: %w", f.Path, err)
+	}
+	if err := unix.Fdatasync(int(f.f.Fd())); err != nil {
+		return fmt.Errorf("fsync %s: %w", f.Path, err)
+	}
+	f.WarnTime = t
+	return nil
+}

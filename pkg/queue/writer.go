@@ -1,0 +1,215 @@
+package queue
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Writer writes one new queue file. Records go through a buffer; nothing
+// is durable until Commit returns nil. A Writer is not safe for
+// concurrent use.
+type Writer struct {
+	l       *Layout
+	f       *os.File
+	bw      *bufio.Writer
+	tmp     string
+	id      string
+	arrival time.Time
+	off     int64 // offset of the next byte written
+	phase   int
+	cOff    int64 // content offset
+	cSize   int64
+	nrcpt   uint32
+	sender  bool
+	err     error // first write error; sticky
+	warn    time.Time
+	scratch []byte
+}
+
+const (
+	phaseEnvelope = iota
+	phaseContent
+	phaseTrailer
+	phaseClosed
+)
+
+// Create makes a new queue file incoming/<usec>.<pid> (O_EXCL, mode 0600)
+// and fixes its queue ID from the creation time and the inode
+// (mail_queue_enter()). The file stays under its temporary name, invisible
+// to queue scanners, until Commit.
+func (l *Layout) Create() (*Writer, error) {
+	dir := l.QueueDir(Incoming)
+	for tries := 0; ; tries++ {
+		now := time.Now()
+		tmp := filepath.Join(dir, strconv.Itoa(now.Nanosecond()/1000)+"."+pidString)
+		f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, ModeIncomplete)
+		if errors.Is(err, os.ErrExist) && tries < 1000 {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("create file %s: %w", tmp, err)
+		}
+		return newWriter(l, f, tmp, now)
+	}
+}
+
+func newWriter(l *Layout, f *os.File, tmp string, now time.Time) (*Writer, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("fstat %s: %w", tmp, err)
+	}
+	w := &Writer{l: l, f: f, tmp: tmp, arrival: now,
+		id: NewID(now, st.Ino, l.LongIDs), bw: bufio.NewWriterSize(f, 64<<10)}
+	w.put(make([]byte, HeaderSize)) // placeholder; Commit writes the header
+	return w, w.err
+}
+
+// ID returns the queue ID the file will have once committed.
+func (w *Writer) ID() string { return w.id }
+
+// Arrival returns the arrival time stored in the file.
+func (w *Writer) Arrival() time.Time { return w.arrival }
+
+// ContentSize returns the content bytes written so far.
+func (w *Writer) ContentSize() int64 { return w.cSize }
+
+// Err returns the first write error, if any.
+func (w *Writer) Err() error { return w.err }
+
+func (w *Writer) put(b []byte) {
+	if w.err != nil {
+		return
+	}
+	n, err := w.bw.Write(b)
+	w.off += int64(n)
+	if err != nil {
+		w.err = fmt.Errorf("write queue file %s: %w", w.tmp, err)
+	}
+}
+
+func (w *Writer) record(typ byte, payload ...string) {
+	w.scratch = appendRecord(w.scratch[:0], typ, payload...)
+	w.put(w.scratch)
+}
+
+func (w *Writer) need(phases ...int) error {
+	for _, p := range phases {
+		if w.phase == p {
+			return w.err
+		}
+	}
+	return fmt.Errorf("queue file %s: record out of order", w.id)
+}
+
+// SetSender writes the envelope sender ("" = null sender). Exactly one
+// sender record precedes the content.
+func (w *Writer) SetSender(addr string) error {
+	if err := w.need(phaseEnvelope); err != nil {
+		return err
+	}
+	if w.sender {
+		return fmt.Errorf("queue file %s: duplicate sender", w.id)
+	}
+	w.sender = true
+	w.record(RecSender, addr)
+	return w.err
+}
+
+// AddAttr writes a named attribute, before or after the content.
+func (w *Writer) AddAttr(name, value string) error {
+	if err := w.need(phaseEnvelope, phaseTrailer); err != nil {
+		return err
+	}
+	if name == "" || containsByte(name, '=') {
+		return fmt.Errorf("queue file %s: bad attribute name %q", w.id, name)
+	}
+	w.record(RecAttr, name, "=", value)
+	return w.err
+}
+
+// AddRecipient writes a recipient record, before or after the content
+// (the trailer holds recipients found while the content streamed, such as
+// sendmail -t). r.Done and r.Offset are ignored.
+func (w *Writer) AddRecipient(r Recipient) error {
+	if err := w.need(phaseEnvelope, phaseTrailer); err != nil {
+		return err
+	}
+	if r.Notify < 0 || r.Notify > 0xff {
+		return fmt.Errorf("queue file %s: bad notify mask %d", w.id, r.Notify)
+	}
+	p := rcptPayload(nil, &r)
+	w.scratch = append(w.scratch[:0], RecRcpt)
+	w.scratch = binary.AppendUvarint(w.scratch, uint64(len(p)))
+	w.put(append(w.scratch, p...))
+	w.nrcpt++
+	return w.err
+}
+
+// Write appends message content (header and body, LF line ends). The
+// first Write ends the envelope.
+func (w *Writer) Write(p []byte) (int, error) {
+	if w.phase == phaseEnvelope {
+		w.beginContent()
+	}
+	if err := w.need(phaseContent); err != nil {
+		return 0, err
+	}
+	w.put(p)
+	if w.err != nil {
+		return 0, w.err
+	}
+	w.cSize += int64(len(p))
+	return len(p), nil
+}
+
+func (w *Writer) beginContent() {
+	w.record(RecContent)
+	w.cOff = w.off
+	w.phase = phaseContent
+}
+
+// EndContent ends the content; later records go to the trailer. A file
+// without content gets an empty one.
+func (w *Writer) EndContent() error {
+	if w.phase == phaseEnvelope {
+		w.beginContent()
+	}
+	if err := w.need(phaseContent); err != nil {
+		return err
+	}
+	w.phase = phaseTrailer
+	return w.err
+}
+
+func containsByte(s string, c byte) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return true
+		}
+	}
+	return false
+}
+
+// isNoSpace reports whether err is a full file system or quota.
+func isNoSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// NoSpace reports whether a Writer error came from a full file system or
+// an exceeded quota (cleanup's "452 4.3.1 Insufficient system storage").
+func NoSpace(err error) bool { return isNoSpace(err) }
+
+// SetWarnTime sets the delay warning time written by Commit
+// (delay_warning_time: cleanup stores arrival + delay_warning_time).
+func (w *Writer) SetWarnTime(t time.Time) { w.warn = t }
