@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -76,10 +75,6 @@ func (l *Logger) setDestination(cfg *config.Config) error {
 	} else {
 		l.path = SyslogPath
 	}
-	if conn := inheritedConn(); conn != nil {
-		l.setConn(conn)
-		return nil
-	}
 	l.dial()
 	return nil
 }
@@ -91,26 +86,6 @@ func hasPrefix(file string, prefixes []string) bool {
 		}
 	}
 	return false
-}
-
-// inheritedConn adopts the logging socket named by $POSTERN_LOG_FD.
-func inheritedConn() net.Conn {
-	v := os.Getenv(LogFDEnv)
-	if v == "" {
-		return nil
-	}
-	os.Unsetenv(LogFDEnv)
-	fd, err := strconv.Atoi(v)
-	if err != nil || fd < 3 {
-		return nil
-	}
-	f := os.NewFile(uintptr(fd), "log")
-	defer f.Close()
-	conn, err := net.FileConn(f) // a close-on-exec duplicate
-	if err != nil {
-		return nil
-	}
-	return conn
 }
 
 // dial connects to the logging socket; failure is silent, as Postfix's
@@ -187,25 +162,6 @@ func (l *Logger) Close() {
 		l.out.Close()
 	}
 	l.out = nil
-}
-
-// ConnFile returns a duplicate of the logger's socket for a child
-// process (the master's POSTERN_LOG_FD), or nil when there is none.
-func (l *Logger) ConnFile() *os.File {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.conn == nil {
-		l.dial()
-	}
-	c, ok := l.conn.(interface{ File() (*os.File, error) })
-	if !ok {
-		return nil
-	}
-	f, err := c.File()
-	if err != nil {
-		return nil
-	}
-	return f
 }
 
 func isTerminal(fd int) bool {

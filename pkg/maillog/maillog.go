@@ -27,11 +27,8 @@
 // way Postfix's commands report (msg_vstream). Before Init, records go to
 // stderr only, tagged with the basename of argv[0].
 //
-// Daemons started by the master may be chrooted before they run, so they
-// cannot open /dev/log themselves: the master passes a connected logging
-// socket and names its descriptor in the environment variable
-// POSTERN_LOG_FD (see docs/architecture.md, "fd convention"); Init adopts
-// it, makes it close-on-exec and removes the variable.
+// Init connects at once, so a daemon that calls it before entering its
+// chroot jail keeps its connection inside the jail (pkg/server does so).
 //
 // Each record is written with a single write or send, so records of
 // concurrent processes never interleave; within a process a mutex
@@ -70,10 +67,6 @@ func (l Level) String() string { return levelNames[l] }
 
 // RecordLimit is the longest text kept in one record (MSG_LOGGER_RECLEN).
 const RecordLimit = 2000
-
-// LogFDEnv names the environment variable through which the master passes
-// the descriptor of a connected logging socket to its children.
-const LogFDEnv = "POSTERN_LOG_FD"
 
 var (
 	mu       sync.Mutex

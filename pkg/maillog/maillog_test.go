@@ -124,35 +124,6 @@ func TestMaillogPrefix(t *testing.T) {
 	}
 }
 
-func TestInheritedFD(t *testing.T) {
-	dir := t.TempDir()
-	srv := listenDgram(t, filepath.Join(dir, "log"))
-	c, err := net.Dial("unixgram", filepath.Join(dir, "log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, _ := c.(*net.UnixConn).File()
-	c.Close()
-	defer f.Close()
-	t.Setenv(LogFDEnv, fmt.Sprint(f.Fd()))
-	old := SyslogPath
-	SyslogPath = filepath.Join(dir, "nonexistent")
-	defer func() { SyslogPath = old }()
-	l, err := New(testConfig(t, ""), "pickup")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	l.SetEcho(false)
-	l.Info("hello")
-	if got := recv(t, srv); !strings.HasSuffix(got, "postfix/pickup["+fmt.Sprint(os.Getpid())+"]: hello") {
-		t.Errorf("got %q", got)
-	}
-	if os.Getenv(LogFDEnv) != "" {
-		t.Error("environment variable not removed")
-	}
-}
-
 func TestSanitize(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain":            "plain",

@@ -1,0 +1,162 @@
+package server
+
+import (
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/postern/postern/pkg/maillog"
+)
+
+// RunMulti runs a daemon that serves many clients at once per process
+// (multi_server.c: trivial-rewrite, anvil, proxymap, scache, verify,
+// tlsmgr). serve runs in its own goroutine for each connection and owns
+// it until it returns; serve functions of one process run concurrently.
+//
+// The process stays available to the master while it accepts clients and
+// reports its number of clients in each status message; it reports
+// itself taken once it stops accepting ($max_use clients accepted), so
+// that the master starts a successor. When the master goes away or
+// reloads, the process stops accepting and exits after its last client.
+// It exits after $max_idle without any client. Transports: inet, unix,
+// pass.
+func RunMulti(opts Options, serve func(s *Server, c net.Conn)) {
+	s := start(opts, "inet", "unix", "pass")
+	if s.flags.standalone {
+		s.serveConn(stdinConn(), serve)
+		s.exit("stand-alone client done")
+	}
+	m := newMulti(s, serve)
+	m.run(s.listenFDs())
+}
+
+type multi struct {
+	s        *Server
+	serve    func(s *Server, c net.Conn)
+	mu       sync.Mutex // guards s.sessions, s.useCount and notify
+	wakeR    int
+	wakeW    int
+	accepted int
+	idle     time.Time // when the last client left; zero while serving
+}
+
+func newMulti(s *Server, serve func(s *Server, c net.Conn)) *multi {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		maillog.Fatal("pipe: %v", err)
+	}
+	return &multi{s: s, serve: serve, wakeR: p[0], wakeW: p[1], idle: time.Now()}
+}
+
+func (m *multi) run(fds []int) {
+	s := m.s
+	s.setRetirement()
+	s.startWatchdog()
+	for {
+		s.kickWatchdog()
+		listen := fds
+		if s.MaxUse > 0 && m.accepted >= s.MaxUse {
+			listen = nil
+		}
+		if listen == nil && m.clients() == 0 {
+			s.exit("use limit reached")
+		}
+		m.waitOnce(listen)
+	}
+}
+
+func (m *multi) waitOnce(listen []int) {
+	s := m.s
+	m.mu.Lock()
+	d, why := s.waitTime(m.idle)
+	m.mu.Unlock()
+	if why != "" {
+		s.exit(why)
+	}
+	if listen != nil {
+		s.lock()
+		defer s.unlock()
+	}
+	res, fd := s.wait(listen, d, m.wakeR)
+	switch res {
+	case waitMaster:
+		m.drain()
+	case waitWake:
+		buf := make([]byte, 64)
+		unix.Read(m.wakeR, buf)
+	case waitClient:
+		if s.opts.PreAccept != nil {
+			s.opts.PreAccept(s)
+		}
+		if c := s.accept(fd); c != nil {
+			m.begin(c)
+		}
+	}
+}
+
+// begin starts serving one client in its own goroutine.
+func (m *multi) begin(c net.Conn) {
+	s := m.s
+	m.accepted++
+	m.mu.Lock()
+	s.sessions++
+	m.idle = time.Time{}
+	m.report()
+	m.mu.Unlock()
+	go func() {
+		m.s.flowDelay()
+		m.serve(s, c)
+		c.Close()
+		m.end()
+	}()
+}
+
+func (m *multi) end() {
+	s := m.s
+	m.mu.Lock()
+	s.sessions--
+	s.useCount++
+	if s.sessions == 0 {
+		m.idle = time.Now()
+	}
+	m.report()
+	m.mu.Unlock()
+	unix.Write(m.wakeW, []byte{0})
+}
+
+// report sends the current state; called with m.mu held.
+func (m *multi) report() {
+	s := m.s
+	avail := StatAvail
+	if s.MaxUse > 0 && m.accepted >= s.MaxUse {
+		avail = StatTaken
+	}
+	s.notify(avail)
+}
+
+func (m *multi) clients() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.s.sessions
+}
+
+// drain is the reaction to a master disconnect: no new clients; exit
+// when the current ones are done.
+func (m *multi) drain() {
+	if maillog.Verbose() > 0 {
+		maillog.Info("master disconnect -- draining %d clients", m.clients())
+	}
+	for m.clients() > 0 {
+		pfd := []unix.PollFd{{Fd: int32(m.wakeR), Events: unix.POLLIN}}
+		unix.Poll(pfd, -1)
+		buf := make([]byte, 64)
+		unix.Read(m.wakeR, buf)
+	}
+	if m.s.opts.OnExit != nil {
+		m.s.opts.OnExit(m.s)
+	}
+	os.Exit(0)
+}

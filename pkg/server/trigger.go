@@ -1,0 +1,147 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/postern/postern/pkg/maillog"
+)
+
+// TriggerBufSize is the most a trigger delivers at once (TRIGGER_BUF_SIZE).
+const TriggerBufSize = 1024
+
+// RunTrigger runs a daemon that wakes up on triggers (trigger_server.c:
+// qmgr, pickup, flush). A client connects, writes a few request bytes and
+// disconnects; fn gets what one read returned (at most TriggerBufSize
+// bytes; the bytes' meaning is the daemon's: "W" wake up, "D" deferred
+// scan, ...). Options.Loop lets the daemon do timed work between
+// triggers. Transports: unix, fifo, pass.
+func RunTrigger(opts Options, fn func(s *Server, data []byte)) {
+	s := start(opts, "unix", "fifo", "pass")
+	if s.flags.standalone {
+		buf := make([]byte, TriggerBufSize)
+		n, _ := io.ReadAtLeast(os.Stdin, buf, 1)
+		fn(s, buf[:n])
+		s.exit("stand-alone trigger done")
+	}
+	fds := s.listenFDs()
+	s.setRetirement()
+	s.startWatchdog()
+	idleSince := time.Now()
+	for !s.usedUp() {
+		data, ok := s.nextTrigger(fds, idleSince)
+		if !ok {
+			continue
+		}
+		s.runRequest(func() { fn(s, data) })
+		idleSince = time.Now()
+	}
+	s.exit("use limit reached")
+}
+
+// runRequest brackets one request with busy and available reports.
+func (s *Server) runRequest(fn func()) {
+	s.kickWatchdog()
+	s.sessions = 1
+	s.notify(StatTaken)
+	s.flowDelay()
+	fn()
+	s.sessions = 0
+	if err := s.notify(StatAvail); err != nil {
+		s.exit("master disconnect")
+	}
+	s.useCount++
+	s.kickWatchdog()
+}
+
+func (s *Server) nextTrigger(fds []int, idleSince time.Time) ([]byte, bool) {
+	s.lock()
+	defer s.unlock()
+	d, why := s.waitTime(idleSince)
+	if why != "" {
+		s.exit(why)
+	}
+	res, fd := s.wait(fds, d, -1)
+	switch res {
+	case waitMaster:
+		s.exit("master disconnect")
+	case waitClient:
+		if s.opts.PreAccept != nil {
+			s.opts.PreAccept(s)
+		}
+		return s.readTrigger(fd)
+	}
+	return nil, false
+}
+
+// readTrigger reads one trigger: straight from a FIFO, or from a client
+// of a socket that must write within 10 seconds.
+func (s *Server) readTrigger(fd int) ([]byte, bool) {
+	if s.Transport == "fifo" {
+		return readSome(fd)
+	}
+	conn, _, err := unix.Accept4(fd, unix.SOCK_CLOEXEC)
+	if err != nil {
+		if !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR) {
+			maillog.Error("accept connection: %s", errText(err))
+		}
+		return nil, false
+	}
+	if s.Transport == "pass" {
+		if conn, err = receiveFD(conn); err != nil {
+			maillog.Warn("pass connection: %v", err)
+			return nil, false
+		}
+	}
+	defer unix.Close(conn)
+	pfd := []unix.PollFd{{Fd: int32(conn), Events: unix.POLLIN}}
+	if n, err := unix.Poll(pfd, 10000); err != nil || n == 0 {
+		return nil, false
+	}
+	return readSome(conn)
+}
+
+func readSome(fd int) ([]byte, bool) {
+	buf := make([]byte, TriggerBufSize)
+	n, err := unix.Read(fd, buf)
+	if err != nil || n < 0 {
+		return nil, false
+	}
+	return buf[:n], true
+}
+
+// RunDgram runs a daemon that receives datagrams (dgram_server.c:
+// postlogd). fn gets each datagram. Transport: unix-dgram.
+func RunDgram(opts Options, fn func(s *Server, data []byte)) {
+	s := start(opts, "unix-dgram")
+	fds := s.listenFDs()
+	s.setRetirement()
+	s.startWatchdog()
+	idleSince := time.Now()
+	buf := make([]byte, 65536)
+	for !s.usedUp() {
+		d, why := s.waitTime(idleSince)
+		if why != "" {
+			s.exit(why)
+		}
+		res, fd := s.wait(fds, d, -1)
+		if res == waitMaster {
+			s.exit("master disconnect")
+		}
+		if res != waitClient {
+			continue
+		}
+		n, _, err := unix.Recvfrom(fd, buf, unix.MSG_DONTWAIT)
+		if err != nil {
+			continue
+		}
+		data := append([]byte(nil), buf[:n]...)
+		s.runRequest(func() { fn(s, data) })
+		idleSince = time.Now()
+	}
+	s.exit("use limit reached")
+}
