@@ -13,7 +13,7 @@ type Conn struct {
 	r       *Reader
 	w       *Writer
 	enc     Encoding
-	Timeout time.Duration // per Send or Recv; 0 means none
+	Timeout time.Duration // per Send or Recv; 0 leaves the deadline to the caller
 }
 
 // NewConn wraps an established connection.
@@ -37,14 +37,12 @@ func (c *Conn) Encoding() Encoding { return c.enc }
 // NetConn returns the underlying connection.
 func (c *Conn) NetConn() net.Conn { return c.conn }
 
-// Limits sets the reader's limits.
+// SetLimits sets the reader's limits.
 func (c *Conn) SetLimits(l Limits) { c.r.Limits = l }
 
 func (c *Conn) deadline() {
 	if c.Timeout > 0 {
 		c.conn.SetDeadline(time.Now().Add(c.Timeout))
-	} else {
-		c.conn.SetDeadline(time.Time{})
 	}
 }
 

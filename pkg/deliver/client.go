@@ -1,0 +1,82 @@
+package deliver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/postern/postern/pkg/attr"
+)
+
+// Client sends delivery requests to agents; qmgr uses it.
+type Client struct {
+	QueueDir   string        // $queue_directory; sockets are private/TRANSPORT
+	IPCTimeout time.Duration // qmgr_ipc_timeout: connect, announcement, request
+}
+
+// ErrUnavailable wraps failures to reach an agent (no socket, refused,
+// wrong protocol): qmgr logs "mail transport unavailable" and defers.
+var ErrUnavailable = errors.New("mail transport unavailable")
+
+// SocketPath returns the agent socket for transport.
+func (c *Client) SocketPath(transport string) string {
+	return filepath.Join(c.QueueDir, "private", transport)
+}
+
+// Deliver sends req to the agent for req.Transport and waits for its
+// reply until ctx ends (qmgr bounds this with its daemon timeout). The
+// reply holds exactly one Result per request recipient, in order. An
+// error means the agent's outcome is unknown: recipients it finished are
+// marked done in the queue file, the others must be treated as deferred.
+func (c *Client) Deliver(ctx context.Context, req *Request) (*Reply, error) {
+	if req.Transport == "" || filepath.Base(req.Transport) != req.Transport {
+		return nil, fmt.Errorf("bad transport name %q", req.Transport)
+	}
+	path := c.SocketPath(req.Transport)
+	conn, err := attr.Dial("unix", path, attr.Null, c.IPCTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("%w: connect to transport %s: %v", ErrUnavailable, req.Transport, err)
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.NetConn().SetDeadline(time.Now()) })
+	defer stop()
+	if err := conn.ExpectProtocol(Protocol); err != nil {
+		return nil, fmt.Errorf("%w: transport %s: %v", ErrUnavailable, req.Transport, err)
+	}
+	if err := conn.Send(encodeRequest(req)); err != nil {
+		return nil, fmt.Errorf("send request to transport %s: %w", req.Transport, err)
+	}
+	conn.Timeout = 0
+	if dl, ok := ctx.Deadline(); ok {
+		conn.NetConn().SetDeadline(dl)
+	}
+	l, err := conn.Recv()
+	if err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return nil, fmt.Errorf("read reply from transport %s: %w", req.Transport, err)
+	}
+	reply, err := decodeReply(l)
+	if err != nil {
+		return nil, fmt.Errorf("reply from transport %s: %w", req.Transport, err)
+	}
+	return reply, checkReply(req, reply)
+}
+
+// checkReply makes sure every recipient has exactly one result.
+func checkReply(req *Request, reply *Reply) error {
+	if len(reply.Results) != len(req.Recipients) {
+		return fmt.Errorf("transport %s returned %d results for %d recipients",
+			req.Transport, len(reply.Results), len(req.Recipients))
+	}
+	for i, res := range reply.Results {
+		if res.Index != req.Recipients[i].Index {
+			return fmt.Errorf("transport %s: result %d is for recipient #%d, expected #%d",
+				req.Transport, i, res.Index, req.Recipients[i].Index)
+		}
+	}
+	return nil
+}

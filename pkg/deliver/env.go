@@ -1,0 +1,64 @@
+package deliver
+
+import (
+	"time"
+
+	"github.com/postern/postern/pkg/config"
+	"github.com/postern/postern/pkg/maillog"
+	"github.com/postern/postern/pkg/queue"
+)
+
+// Env is what the agent side needs from the configuration. NewEnv fills
+// it from main.cf; tests build it by hand.
+type Env struct {
+	Layout        *queue.Layout
+	SoftBounce    bool          // soft_bounce
+	DelayRes      int           // delay_logging_resolution_limit
+	IPCTimeout    time.Duration // ipc_timeout: reading the request
+	DaemonTimeout time.Duration // daemon_timeout: bound on one delivery
+	Info          func(format string, args ...any)
+	Warn          func(format string, args ...any)
+	Now           func() time.Time
+}
+
+// NewEnv reads soft_bounce, delay_logging_resolution_limit, ipc_timeout,
+// daemon_timeout and the queue layout parameters.
+func NewEnv(cfg *config.Config) (*Env, error) {
+	layout, err := queue.NewLayout(cfg)
+	if err != nil {
+		return nil, err
+	}
+	e := &Env{Layout: layout, Info: maillog.Info, Warn: maillog.Warn, Now: time.Now}
+	if e.SoftBounce, err = cfg.Bool("soft_bounce"); err != nil {
+		return nil, err
+	}
+	if e.DelayRes, err = cfg.Int("delay_logging_resolution_limit"); err != nil {
+		return nil, err
+	}
+	if e.IPCTimeout, err = cfg.Duration("ipc_timeout"); err != nil {
+		return nil, err
+	}
+	if e.DaemonTimeout, err = cfg.Duration("daemon_timeout"); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Env) now() time.Time {
+	if e.Now == nil {
+		return time.Now()
+	}
+	return e.Now()
+}
+
+func (e *Env) info(format string, args ...any) {
+	if e.Info != nil {
+		e.Info(format, args...)
+	}
+}
+
+func (e *Env) warn(format string, args ...any) {
+	if e.Warn != nil {
+		e.Warn(format, args...)
+	}
+}
