@@ -84,6 +84,9 @@ func (w *Writer) Arrival() time.Time { return w.arrival }
 // ContentSize returns the content bytes written so far.
 func (w *Writer) ContentSize() int64 { return w.cSize }
 
+// Size returns the file size so far (header, records and content).
+func (w *Writer) Size() int64 { return w.off }
+
 // Err returns the first write error, if any.
 func (w *Writer) Err() error { return w.err }
 
