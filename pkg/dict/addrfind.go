@@ -101,8 +101,8 @@ func (m *Maps) FindAddr(addr string, p AddrParams, s Strategy) (AddrResult, bool
 		}
 	}
 	if at >= 0 && s&FindAtDomain != 0 {
-		if r, ok, err := try(full[at:], true, true); ok || err != nil {
-			return r, ok, err
+		if v, ok, err := m.Find(full[at:], true); ok || err != nil {
+			return AddrResult{Value: v}, ok, err
 		}
 	}
 	if at >= 0 && s&FindDomain != 0 {

@@ -179,11 +179,11 @@ func (d *cidrDict) Lookup(key string) (string, bool, error) {
 		case ruleEndif:
 			continue
 		case ruleIf:
-			if cidrMatch(r, a) != r.match {
+			if !cidrMatch(r, a) {
 				i = r.blockEnd - 1
 			}
 		case ruleMatch:
-			if cidrMatch(r, a) == r.match {
+			if cidrMatch(r, a) {
 				return r.value, true, nil
 			}
 		}
@@ -191,8 +191,10 @@ func (d *cidrDict) Lookup(key string) (string, bool, error) {
 	return "", false, nil
 }
 
+// cidrMatch is cidr_match_entry(): a rule for the other address family
+// never applies, negated or not.
 func cidrMatch(r *cidrRule, a netip.Addr) bool {
-	return a.BitLen() == r.prefix.Addr().BitLen() && r.prefix.Contains(a)
+	return a.BitLen() == r.prefix.Addr().BitLen() && r.prefix.Contains(a) == r.match
 }
 
 func (d *cidrDict) Flags() Flags { return Pattern }

@@ -151,6 +151,11 @@ func (l *ldapLookup) mainSearch(d *ldapDict, base, filter string) {
 	switch code := ldapErrCode(err); {
 	case err == nil:
 		l.getValues(res)
+		// What the last (nested) search left behind; libldap's decoding
+		// error after the last attribute is ignored, as Postfix does.
+		if c := l.lastCode; c != 0 && c != ldapDecodingErr {
+			l.warn("dict_ldap_lookup: Had some trouble with entries returned by search: %s", ldapErr2String(c))
+		}
 	case code == ldapNoSuchObject && l.cfg.dynamicBase:
 		// A search base made from the key that does not exist: no match.
 	case code == ldapNoSuchObject:

@@ -3,6 +3,7 @@ package dict
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,23 +27,37 @@ func postfixLDAP(t *testing.T) string {
 }
 
 // postmapQuery runs the real "postmap -q key ldap:cf": value, found, or
-// an error when postmap reports a fatal lookup failure.
-func postmapQuery(t *testing.T, postmap, confDir, cf, key string) (string, bool, error) {
+// an error when postmap reports a fatal lookup failure, and the warnings
+// of the lookup (those about the file itself left out).
+func postmapQuery(t *testing.T, postmap, confDir, cf, key string) (string, bool, error, string) {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(postmap, "-c", confDir, "-q", key, "ldap:"+cf)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
+	var warnings []string
+	for _, l := range strings.Split(stderr.String(), "\n") {
+		w, ok := strings.CutPrefix(l, "postmap: warning: ")
+		if !ok {
+			// XXX: Options.Warn has one level; Postfix logs a STARTTLS
+			// failure as an error.
+			w, ok = strings.CutPrefix(l, "postmap: error: ")
+		}
+		if ok && !strings.Contains(w, "overriding earlier entry") {
+			warnings = append(warnings, w)
+		}
+	}
+	warn := strings.Join(warnings, "\n")
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
-		return strings.TrimSuffix(stdout.String(), "\n"), true, nil
+		return strings.TrimSuffix(stdout.String(), "\n"), true, nil, warn
 	case errors.As(err, &exit) && strings.Contains(stderr.String(), "fatal:"):
-		return "", false, errors.New(strings.TrimSpace(stderr.String()))
+		return "", false, errors.New(strings.TrimSpace(stderr.String())), warn
 	case errors.As(err, &exit):
-		return "", false, nil
+		return "", false, nil, warn
 	}
 	t.Fatalf("postmap: %v", err)
-	return "", false, nil
+	return "", false, nil, ""
 }
 
 // TestLDAPPostfixOracle compares lookups with the real Postfix's postmap
@@ -80,11 +95,16 @@ func TestLDAPPostfixOracle(t *testing.T) {
 		"everyone@example.com", "routed@example.com", "dynamic@example.com",
 		"secret@example.com", "carol@mail.example.com",
 	}
+	down := fmt.Sprintf("ldap://127.0.0.1:%d", freePort(t))
 	// Every lookup fails with these: a few keys suffice (a fatal postmap
 	// sleeps a second before it exits).
 	failing := [][]string{
 		s.base("search_base = ou=nowhere,dc=example,dc=com"),
 		s.base("bind = yes", "bind_dn = uid=postfix,ou=people,dc=example,dc=com", "bind_pw = wrong"),
+		s.base("server_host = "+down),
+		s.base("server_host = "+down, "bind = yes"),
+		s.base("server_host = "+down, "start_tls = yes"),
+		s.base("query_filter = (&(mail=%s)"),
 	}
 	for _, lines := range configs {
 		compareWithPostfix(t, postmap, confDir, lines, keys)
@@ -106,11 +126,15 @@ func compareWithPostfix(t *testing.T, postmap, confDir string, lines, keys []str
 	}
 	defer d.Close()
 	for _, k := range keys {
-		want, wantFound, wantErr := postmapQuery(t, postmap, confDir, cf, k)
+		want, wantFound, wantErr, wantWarn := postmapQuery(t, postmap, confDir, cf, k)
+		n := len(w.msgs)
 		got, found, err := d.Lookup(k)
 		if got != want || found != wantFound || (err != nil) != (wantErr != nil) {
 			t.Errorf("config %q\nkey %q: got %q, %v, %v\npostfix: %q, %v, %v\nwarnings:\n%s",
 				lines[4:], k, got, found, err, want, wantFound, wantErr, w)
+		}
+		if gotWarn := strings.Join(w.msgs[n:], "\n"); gotWarn != wantWarn {
+			t.Errorf("config %q\nkey %q: warnings\n%s\npostfix:\n%s", lines[4:], k, gotWarn, wantWarn)
 		}
 	}
 }

@@ -24,6 +24,7 @@ type ldapLookup struct {
 	results   []string
 	expansion int // result values so far (expansion_limit)
 	depth     int // nesting of get values (1 = the main search)
+	lastCode  int // result of the latest search (libldap's ld_errno)
 	err       error
 }
 
@@ -48,7 +49,12 @@ func (l *ldapLookup) search(base string, scope int, filter string, attrs []strin
 		Filter:     ldapFilter(filter),
 		Attributes: attrs,
 	}
-	return l.conn.Search(req)
+	res, err := l.conn.Search(req)
+	l.lastCode = 0
+	if err != nil {
+		l.lastCode = ldapErrCode(err)
+	}
+	return res, err
 }
 
 // ldapFilter adds the parentheses that libldap supplies around a simple
