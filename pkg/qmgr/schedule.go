@@ -1,0 +1,127 @@
+package qmgr
+
+import (
+	"errors"
+	"slices"
+	"strings"
+)
+
+// decision is what qmgr itself does with a recipient that is not handed
+// to a delivery agent.
+type decision struct {
+	rcpt   rcptRef
+	action Action // Deferred, Bounced, or Sent (discarded double bounce)
+	dsn    DSN
+}
+
+// schedule resolves the message's unfinished recipients and puts them in
+// delivery entries (qmgr_message_resolve, qmgr_message_assign). Decisions
+// qmgr makes itself are recorded by a worker.
+func (m *Manager) schedule(msg *message) {
+	now := m.now()
+	var own []decision
+	var entries []*Entry
+	current := map[*destQueue]*Entry{}
+	for i := range msg.env.Recipients {
+		r := rcptRef(i)
+		if msg.rcpt(r).Done {
+			continue
+		}
+		q, d := m.route(msg, r)
+		if d != nil {
+			own = append(own, *d)
+			continue
+		}
+		e := current[q]
+		if e == nil || e.full() {
+			e = &Entry{msg: msg, queue: q}
+			current[q] = e
+			msg.refs++
+			entries = append(entries, e)
+		}
+		e.Rcpts = append(e.Rcpts, r)
+		msg.nrcpt++
+	}
+	m.rcpts += msg.nrcpt
+	for _, e := range entries {
+		m.sched.add(e, now)
+	}
+	if len(own) > 0 {
+		m.recordOwn(msg, own)
+	}
+	if msg.refs == 0 {
+		m.messageDone(msg)
+	}
+}
+
+// full reports whether the entry reached its transport's recipient limit.
+func (e *Entry) full() bool {
+	lim := e.queue.t.lim.RecipientLimit
+	return lim > 0 && len(e.Rcpts) >= lim
+}
+
+// route resolves one recipient to a live destination queue, or returns
+// the decision to take instead.
+func (m *Manager) route(msg *message, r rcptRef) (*destQueue, *decision) {
+	rc := msg.rcpt(r)
+	own := func(a Action, status, reason string) (*destQueue, *decision) {
+		return nil, &decision{rcpt: r, action: a, dsn: DSN{Status: status, Reason: reason}}
+	}
+	if rc.Address == "" {
+		return own(Bounced, "5.1.3", "null recipient address")
+	}
+	rt, err := m.deps.Resolver.Resolve(msg.env.Sender, rc.Address)
+	switch {
+	case errors.Is(err, ErrBadAddress):
+		return own(Bounced, "5.1.3", "bad address syntax")
+	case err != nil:
+		return own(Deferred, "4.3.0", "address resolver failure")
+	}
+	if msg.forceExpire {
+		return own(Deferred, "4.7.0", "message is administratively expired")
+	}
+	if rt.Local && m.isDoubleBounce(rt.Recipient) {
+		return own(Sent, "2.0.0", "undeliverable postmaster notification discarded")
+	}
+	if !msg.ignoreDefer && slices.Contains(m.set.DeferTransports, rt.Transport) {
+		return own(Deferred, "4.3.2", "deferred transport")
+	}
+	name := m.queueName(rt)
+	if msg.flushEach {
+		m.sched.Revive(rt.Transport, name, m.now())
+	}
+	q, dead := m.sched.Lookup(rt.Transport, name, rt.Nexthop)
+	if dead != nil {
+		return own(Deferred, dead.Status, dead.Reason)
+	}
+	return q, nil
+}
+
+// queueName is the destination queue of a route: the next hop, or with a
+// recipient limit of 1 the recipient's local part (without address
+// extension) at the next hop, so that each recipient is its own
+// destination (qmgr_message_resolve). Lower case.
+func (m *Manager) queueName(rt Route) string {
+	if rt.Transport == "error" || rt.Transport == "retry" || m.sched.RecipientLimit(rt.Transport) != 1 {
+		return strings.ToLower(rt.Nexthop)
+	}
+	local := rt.Recipient
+	if at := strings.LastIndexByte(local, '@'); at >= 0 {
+		local = local[:at]
+	}
+	if d := m.set.RecipientDelimiter; d != "" {
+		if i := strings.IndexAny(local, d); i > 0 {
+			local = local[:i]
+		}
+	}
+	return strings.ToLower(local + "@" + rt.Nexthop)
+}
+
+// isDoubleBounce reports whether a local address is $double_bounce_sender.
+func (m *Manager) isDoubleBounce(addr string) bool {
+	local := addr
+	if at := strings.LastIndexByte(addr, '@'); at >= 0 {
+		local = addr[:at]
+	}
+	return strings.EqualFold(local, m.set.DoubleBounceSender)
+}
