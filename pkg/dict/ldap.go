@@ -62,8 +62,12 @@ func (d *ldapDict) Lookup(key string) (string, bool, error) {
 	if d.shared == nil {
 		return "", false, errors.New("ldap:" + d.cfg.name + ": lookup after close")
 	}
-	// Keys that are not UTF-8 are not looked up unless SMTPUTF8 is on.
-	if d.opts.Flags&Utf8 == 0 && !utf8.ValidString(key) {
+	// A key that is not UTF-8 is not looked up (dict_ldap_lookup(), and
+	// with SMTPUTF8 on, dict_utf8_lookup() which also warns).
+	if !utf8.ValidString(key) {
+		if d.opts.Flags&Utf8 != 0 {
+			d.opts.warnf("ldap:%s: non-UTF-8 key \"%s\": malformed UTF-8 or invalid codepoint", d.cfg.name, key)
+		}
 		return "", false, nil
 	}
 	if d.opts.Flags&FoldFix != 0 {

@@ -1,8 +1,8 @@
 package dict
 
 import (
-	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/go-ldap/ldap/v3"
 )
@@ -28,8 +28,9 @@ func FuzzLDAPExpand(f *testing.F) {
 		tm.expandQuery(query, key, quoteRFC2253)
 		tm.expandResult(format, value, key)
 
-		// The quoted key is one value of an equality filter.
-		if q, ok := tm.expandQuery("(mail=%s)", key, quoteRFC2254); ok {
+		// The quoted key is one value of an equality filter. (Lookup
+		// never searches for a key that is not UTF-8.)
+		if q, ok := tm.expandQuery("(mail=%s)", key, quoteRFC2254); ok && utf8.ValidString(key) {
 			p, err := ldap.CompileFilter(q)
 			if err != nil {
 				t.Fatalf("filter %q from key %q: %v", q, key, err)
@@ -39,7 +40,7 @@ func FuzzLDAPExpand(f *testing.F) {
 			}
 		}
 		// The quoted key is one attribute value of a one-RDN DN.
-		if q := quoteRFC2253(key); key != "" && !strings.HasPrefix(key, " ") {
+		if q := quoteRFC2253(key); key != "" && utf8.ValidString(key) {
 			dn, err := ldap.ParseDN("uid=" + q)
 			if err != nil {
 				t.Fatalf("DN uid=%q: %v", q, err)

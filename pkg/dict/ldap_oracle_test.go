@@ -101,7 +101,7 @@ func TestLDAPPostfixOracle(t *testing.T) {
 	failing := [][]string{
 		s.base("search_base = ou=nowhere,dc=example,dc=com"),
 		s.base("bind = yes", "bind_dn = uid=postfix,ou=people,dc=example,dc=com", "bind_pw = wrong"),
-		s.base("server_host = "+down),
+		s.base("server_host = " + down),
 		s.base("server_host = "+down, "bind = yes"),
 		s.base("server_host = "+down, "start_tls = yes"),
 		s.base("query_filter = (&(mail=%s)"),
