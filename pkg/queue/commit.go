@@ -60,14 +60,21 @@ func (w *Writer) finish() error {
 	if _, err := w.f.WriteAt(w.header(end), 0); err != nil {
 		return fmt.Errorf("write queue file %s: %w", w.tmp, err)
 	}
+	durabilityStep("header", w.tmp)
 	if err := w.f.Chmod(ModeComplete); err != nil {
 		return fmt.Errorf("chmod %s: %w", w.tmp, err)
 	}
+	durabilityStep("chmod", w.tmp)
 	if err := w.f.Sync(); err != nil {
 		return fmt.Errorf("fsync %s: %w", w.tmp, err)
 	}
+	durabilityStep("fsync-file", w.tmp)
 	return nil
 }
+
+// durabilityStep is called after each step that Commit's durability
+// depends on; tests replace it to check the order of the steps.
+var durabilityStep = func(step, path string) {}
 
 func (w *Writer) header(end int64) []byte {
 	h := make([]byte, HeaderSize)
@@ -101,12 +108,14 @@ func (w *Writer) publish(queue string) error {
 			return fmt.Errorf("rename %s to %s: %w", w.tmp, dst, err)
 		}
 	}
+	durabilityStep("rename", dst)
 	if err := syncDir(dir); err != nil {
 		// The file is complete but its name may not survive a crash:
 		// the caller must not acknowledge it, so take it back.
 		os.Remove(dst)
 		return err
 	}
+	durabilityStep("fsync-dir", dir)
 	return nil
 }
 

@@ -146,7 +146,7 @@ type parser struct {
 // 'M' exactly at the content offset, the trailer with 'E' exactly at the
 // end of the file.
 func (p *parser) section(r io.ReaderAt, off, n int64, envelope bool) error {
-	br := bufio.NewReaderSize(io.NewSectionReader(r, off, n), 16<<10)
+	br := bufio.NewReaderSize(io.NewSectionReader(r, off, n), int(min(max(n, 16), 16<<10)))
 	pos := off
 	last := byte(RecEnd)
 	if envelope {
