@@ -286,7 +286,7 @@ func TestCorruptFiles(t *testing.T) {
 
 func TestIDs(t *testing.T) {
 	ts := time.Unix(1732210800, 123456000)
-	if got := NewID(ts, 0x2E5, false); got != "1E240" + "2E5" {
+	if got := NewID(ts, 0x2E5, false); got != "1E240"+"2E5" {
 		t.Errorf("short id %s", got)
 	}
 	long := NewID(ts, 123456789, true)
