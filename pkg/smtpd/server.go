@@ -1,0 +1,129 @@
+package smtpd
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/postern/postern/pkg/config"
+	"github.com/postern/postern/pkg/dict"
+	"github.com/postern/postern/pkg/maillog"
+)
+
+// Logger receives smtpd's log records, worded as Postfix's; the text of
+// Warn gets the "warning: " prefix from the logger.
+type Logger interface {
+	Info(format string, args ...any)
+	Warn(format string, args ...any)
+}
+
+type maillogLogger struct{}
+
+func (maillogLogger) Info(format string, args ...any) { maillog.Info(format, args...) }
+func (maillogLogger) Warn(format string, args ...any) { maillog.Warn(format, args...) }
+
+// Deps are what smtpd uses beyond the configuration. Only Queue is
+// required; the others default to the real thing.
+type Deps struct {
+	Queue    Queue        // where accepted mail goes (pkg/cleanup)
+	Resolver Resolver     // address classes; default: smtpd's own over the domain lists
+	Names    NameResolver // client name lookups; default net.DefaultResolver
+	Log      Logger       // default pkg/maillog
+	Service  string       // master.cf service name, for anvil and logs; default "smtp"
+	// FreeSpace returns the bytes available to the queue file system;
+	// default statfs(2) of queue_directory.
+	FreeSpace func(dir string) (int64, error)
+	// Sleep waits for the error delay; default time.Sleep.
+	Sleep func(time.Duration)
+	// OpenTable opens a "type:name" table; default dict.Open.
+	OpenTable func(spec string) (dict.Dict, error)
+}
+
+// Server serves SMTP sessions. One Server per process; Serve may be
+// called from many goroutines at once, one per connection.
+type Server struct {
+	p       *params
+	deps    Deps
+	log     Logger
+	checks  *checker
+	lists   *lists
+	rewrite []rewriteRule
+	once    sync.Map // warnings already logged
+}
+
+// New reads smtpd's parameters from cfg, opens its tables and checks
+// the restriction lists. Errors are configuration errors: the caller
+// logs them as fatal, as Postfix's smtpd does.
+func New(cfg *config.Config, deps Deps) (*Server, error) {
+	if deps.Queue == nil {
+		return nil, fmt.Errorf("smtpd: no queue")
+	}
+	s := &Server{deps: deps, log: deps.Log}
+	s.defaults(cfg)
+	var err error
+	if s.p, err = readParams(cfg); err != nil {
+		return nil, err
+	}
+	if s.lists, err = openLists(cfg, s.deps.OpenTable); err != nil {
+		return nil, err
+	}
+	if s.deps.Resolver == nil {
+		if s.deps.Resolver, err = newDomainResolver(cfg, s.deps.OpenTable); err != nil {
+			return nil, err
+		}
+	}
+	if s.rewrite, err = parseRewriteRules(cfg, s.deps.OpenTable); err != nil {
+		return nil, err
+	}
+	if s.checks, err = newChecker(cfg); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) defaults(cfg *config.Config) {
+	if s.log == nil {
+		s.log = maillogLogger{}
+	}
+	if s.deps.Names == nil {
+		s.deps.Names = net.DefaultResolver
+	}
+	if s.deps.Service == "" {
+		s.deps.Service = "smtp"
+	}
+	if s.deps.FreeSpace == nil {
+		s.deps.FreeSpace = freeSpace
+	}
+	if s.deps.Sleep == nil {
+		s.deps.Sleep = time.Sleep
+	}
+	if s.deps.OpenTable == nil {
+		opts := dict.Options{Flags: dict.FoldFix | dict.Lock, Param: cfg.Get,
+			Warn: func(m string) { s.log.Warn("%s", m) }}
+		s.deps.OpenTable = func(spec string) (dict.Dict, error) { return dict.Open(spec, opts) }
+	}
+}
+
+// warnOnce logs a warning the first time key is seen in this process.
+func (s *Server) warnOnce(key, format string, args ...any) {
+	if _, seen := s.once.LoadOrStore(key, true); !seen {
+		s.log.Warn(format, args...)
+	}
+}
+
+// Serve talks SMTP on conn until the client leaves, then closes conn.
+func (s *Server) Serve(conn net.Conn) { s.ServeContext(context.Background(), conn) }
+
+// ServeContext is Serve with a context that bounds the client name
+// lookups.
+func (s *Server) ServeContext(ctx context.Context, conn net.Conn) {
+	defer conn.Close()
+	sess := newSession(s, conn)
+	sess.identify(ctx)
+	s.log.Info("connect from %s", sess.namaddr())
+	sess.setupBareLF()
+	sess.proto()
+	s.log.Info("disconnect from %s%s", sess.namaddr(), sess.stats.format())
+}
