@@ -39,6 +39,11 @@ func openCIDR(name string, opts Options) (Dict, error) {
 	if err != nil {
 		return nil, err
 	}
+	return buildCIDR(name, lines)
+}
+
+// buildCIDR parses the rules of a cidr: table.
+func buildCIDR(name string, lines []ruleLine) (*cidrDict, error) {
 	d := &cidrDict{name: name}
 	var st ifStack
 	for _, l := range lines {

@@ -224,3 +224,5 @@ func (t *hashTable) seq(fn func(k, v []byte) bool) error {
 	}
 	return nil
 }
+
+func hashOf(key string) uint64 { return xxhash.Sum64String(key) }

@@ -83,13 +83,15 @@ func (c *ldapConfig) loadServers(p *ldapParams, opts Options) error {
 	if err != nil {
 		return err
 	}
-	version, err := p.int("version", 2, 2, 0)
+	// Debian's Postfix 3.7 defaults to version 3, as its ldap_table(5)
+	// says (upstream: 2, and "using 2" below).
+	version, err := p.int("version", 3, 2, 0)
 	if err != nil {
 		return err
 	}
 	if version != 2 && version != 3 {
-		opts.warnf("dict_ldap_open: %s Unknown version %d, using 2.", c.name, version)
-		version = 2
+		opts.warnf("dict_ldap_open: %s Unknown version %d, using 3.", c.name, version)
+		version = 3
 	}
 	for _, h := range strings.FieldsFunc(hosts, isListSep) {
 		if !isLDAPURL(h) {
@@ -129,8 +131,8 @@ func (c *ldapConfig) loadServers(p *ldapParams, opts Options) error {
 		opts.warnf("dict_ldap_open: %s: Unrecognized value %s specified for scope; using sub", c.name, scope)
 		c.scope = ldap.ScopeWholeSubtree
 	}
-	// XXX: go-ldap speaks LDAPv3 only; "version = 2" (Postfix's default)
-	// is accepted and LDAPv3 is used anyway.
+	// XXX: go-ldap speaks LDAPv3 only; "version = 2" is accepted and
+	// LDAPv3 is used anyway.
 	c.startTLS, err = p.bool("start_tls", false)
 	if err == nil && c.startTLS && version < 3 {
 		opts.warnf("dict_ldap_open: %s start_tls requires protocol version 3", c.name)

@@ -138,3 +138,65 @@ func compareWithPostfix(t *testing.T, postmap, confDir string, lines, keys []str
 		}
 	}
 }
+
+// TestLDAPPostfixOracleOpen compares what Postfix and Postern say about
+// questionable or wrong settings: the fatal error, or the warnings of
+// opening the table and one lookup.
+func TestLDAPPostfixOracleOpen(t *testing.T) {
+	postmap := postfixLDAP(t)
+	if postmap == "" {
+		t.Skip("the real Postfix with LDAP support (postfix-ldap) is not installed")
+	}
+	s := startSlapd(t)
+	confDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(confDir, "main.cf"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	configs := [][]string{
+		s.base("bind = bogus"),
+		s.base("timeout = 10s"),
+		s.base("chase_referrals = 0"),
+		s.base("recursion_limit = 0"),
+		s.base("version = 1"),
+		s.base("version = 4"),
+		s.base("scope = everything"),
+		s.base("dereference = 7"),
+		s.base("query_filter = (objectClass=*)", "result_attribute = uid", "size_limit = 50"),
+		s.base("query_filter = (mail=%x)"),
+		s.base("result_format = 50%"),
+		s.base("cache = yes", "cache_size = 100", "cache_expiry = 10"),
+		s.base("server_host = " + s.url("ldaps")),
+		s.base("start_tls = yes", "version = 2"),
+		s.base("domain = !"),
+	}
+	for _, lines := range configs {
+		cf := writeCF(t, lines...)
+		_, _, wantErr, wantWarn := postmapQuery(t, postmap, confDir, cf, "alice@example.com")
+		w := &warnLog{}
+		d, err := Open("ldap:"+cf, Options{Flags: FoldFix, Warn: w.add})
+		if err == nil {
+			d.Lookup("alice@example.com")
+			d.Close()
+		}
+		if wantErr != nil && strings.Contains(wantErr.Error(), "table ldap:") {
+			wantErr = nil // a lookup error, not a configuration error
+		}
+		switch {
+		case wantErr != nil && err == nil:
+			t.Errorf("config %q: opened; postfix: %v", lines[4:], wantErr)
+		case wantErr != nil && !strings.HasSuffix(wantErr.Error(), "postmap: fatal: "+err.Error()):
+			t.Errorf("config %q:\nerror %v\npostfix: %v", lines[4:], err, wantErr)
+		case wantErr == nil && err != nil:
+			t.Errorf("config %q: %v; postfix opens it", lines[4:], err)
+		}
+		var msgs []string
+		for _, m := range w.msgs {
+			if !strings.Contains(m, "overriding earlier entry") {
+				msgs = append(msgs, m)
+			}
+		}
+		if got := strings.Join(msgs, "\n"); err == nil && got != wantWarn {
+			t.Errorf("config %q: warnings\n%s\npostfix:\n%s", lines[4:], got, wantWarn)
+		}
+	}
+}

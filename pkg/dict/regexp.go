@@ -54,6 +54,11 @@ func openRegexp(typ, name string, opts Options) (Dict, error) {
 	if err != nil {
 		return nil, err
 	}
+	return buildRegexp(typ, name, lines, opts)
+}
+
+// buildRegexp compiles the rules of a regexp: or pcre: table.
+func buildRegexp(typ, name string, lines []ruleLine, opts Options) (*reDict, error) {
 	d := &reDict{typ: typ, name: name}
 	var st ifStack
 	for _, l := range lines {

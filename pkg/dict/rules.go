@@ -2,6 +2,7 @@ package dict
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 )
@@ -27,8 +28,13 @@ func readRules(typ, name string, opts Options) ([]ruleLine, error) {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	defer f.Close()
+	return ruleLines(typ, name, f, opts)
+}
+
+// ruleLines reads the logical lines of a pattern table from r.
+func ruleLines(typ, name string, r io.Reader, opts Options) ([]ruleLine, error) {
 	var out []ruleLine
-	lr := NewLineReader(f, name, opts.Warn)
+	lr := NewLineReader(r, name, opts.Warn)
 	for {
 		line, n, ok, err := lr.Next()
 		if err != nil {
