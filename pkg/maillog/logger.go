@@ -24,6 +24,7 @@ var SyslogPath = "/dev/log"
 type Logger struct {
 	mu       sync.Mutex
 	tag      string // $syslog_name/program
+	noPID    bool   // tag already carries a [pid] (postlogd relaying)
 	echoTag  string // prefix of stderr copies
 	echo     bool   // stderr is a terminal
 	postlog  bool   // maillog_file mode
@@ -121,10 +122,13 @@ func (l *Logger) SetStderrTag(tag string) {
 	l.mu.Unlock()
 }
 
-// SetTag replaces the whole "$syslog_name/program" tag (postlog -t).
+// SetTag replaces the whole "$syslog_name/program" tag (postlog -t). A
+// tag that ends in "[pid]" is used as is, without this process's pid
+// (postlogd relaying another process's record).
 func (l *Logger) SetTag(tag string) {
 	l.mu.Lock()
 	l.tag = tag
+	l.noPID = strings.HasSuffix(tag, "]") && strings.Contains(tag, "[")
 	l.mu.Unlock()
 }
 

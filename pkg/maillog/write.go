@@ -67,6 +67,9 @@ func (l *Logger) FileLine(body string) string {
 // day).
 func (l *Logger) syslogRecord(level Level, body string) string {
 	pri := l.priority | syslogSeverity[level]
+	if l.noPID {
+		return fmt.Sprintf("<%d>%s %s: %s", pri, l.now().Format(time.Stamp), l.tag, body)
+	}
 	return fmt.Sprintf("<%d>%s %s[%d]: %s", pri, l.now().Format(time.Stamp), l.tag, os.Getpid(), body)
 }
 
@@ -97,20 +100,55 @@ func (l *Logger) send(rec string, fileFallback bool) {
 }
 
 // appendFile is Postfix's logwriter: O_APPEND, created 0600, one write
-// per line so that concurrent writers never interleave.
+// per line so that concurrent writers never interleave. Errors are
+// dropped: there is nowhere left to report them.
 func (l *Logger) appendFile(line string) {
-	if l.out == nil {
-		if l.file == "/dev/stdout" {
-			l.out = os.Stdout
-		} else {
-			f, err := os.OpenFile(l.file, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_NOFOLLOW, 0600)
-			if err != nil {
-				return
-			}
-			l.out = f
-		}
+	if l.openFile() == nil {
+		l.out.Write([]byte(line + "\n"))
 	}
-	l.out.Write([]byte(line + "\n"))
+}
+
+func (l *Logger) openFile() error {
+	if l.out != nil {
+		return nil
+	}
+	if l.file == "/dev/stdout" {
+		l.out = os.Stdout
+		return nil
+	}
+	f, err := os.OpenFile(l.file, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_NOFOLLOW, 0600)
+	if err != nil {
+		return err
+	}
+	l.out = f
+	return nil
+}
+
+// OpenFile opens $maillog_file for appending now, with Postfix's
+// message on failure ("open logfile 'PATH': ..."): postlogd does this
+// before it serves, as logwriter_open_or_die.
+func (l *Logger) OpenFile() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.file == "" {
+		return fmt.Errorf("no maillog_file configured")
+	}
+	if err := l.openFile(); err != nil {
+		return fmt.Errorf("open logfile '%s': %v", l.file, err)
+	}
+	return nil
+}
+
+// AppendRecord appends a record formatted by another process (a postlog
+// datagram) plus a newline to $maillog_file, in one write.
+func (l *Logger) AppendRecord(rec []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.openFile(); err != nil {
+		return err
+	}
+	_, err := l.out.Write(append(append([]byte(nil), rec...), '\n'))
+	return err
 }
 
 // writeStderr writes "tag: [severity: ]text\n" in one write (msg_vstream).

@@ -149,7 +149,14 @@ func (s *Server) readLimits() {
 	if s.opts.Resident {
 		s.MaxUse, s.MaxIdle = 0, 0
 	}
-	s.timeout, _ = s.Config.Duration("daemon_timeout")
+	watchdog := "daemon_timeout"
+	if s.opts.WatchdogParam != "" {
+		watchdog = s.opts.WatchdogParam
+		if err := CheckParam(s.Config, watchdog); err != nil {
+			maillog.Fatal("%v", err)
+		}
+	}
+	s.timeout, _ = s.Config.Duration(watchdog)
 }
 
 func (s *Server) readGeneration() {

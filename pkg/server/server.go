@@ -81,6 +81,9 @@ type Options struct {
 	InFlowDelay bool
 	// Resident makes the process ignore max_use and max_idle (qmgr).
 	Resident bool
+	// WatchdogParam names a time parameter that replaces
+	// $daemon_timeout for the watchdog (MAIL_SERVER_WATCHDOG).
+	WatchdogParam string
 	// RetireMe retires the process after -r seconds, or max_idle ×
 	// max_use capped at 18000 s (MAIL_SERVER_RETIRE_ME).
 	RetireMe bool

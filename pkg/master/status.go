@@ -1,0 +1,112 @@
+package master
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/postern/postern/pkg/maillog"
+	"github.com/postern/postern/pkg/server"
+)
+
+// The status socket of a service (master_status.c): a SOCK_SEQPACKET
+// socket pair. Every child of the service gets the child end as fd 5 and
+// writes server.Status messages to it; the master reads the other end.
+// When the master closes both ends (reload, stop) the children's end
+// reports end-of-file, which tells them to finish their client and exit.
+type statusPipe struct {
+	master *os.File // read end, in the runtime poller
+	child  int      // the children's end, kept open for future children
+}
+
+// statusInit gives s a new status socket and starts reading it.
+func (m *Master) statusInit(s *service) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		maillog.Fatal("socketpair: %s", strerror(err))
+	}
+	unix.SetNonblock(fds[0], true)
+	p := &statusPipe{master: os.NewFile(uintptr(fds[0]), "status "+s.name), child: fds[1]}
+	s.status = p
+	go m.readStatus(s, p)
+}
+
+// statusCleanup closes the status socket of s.
+func (m *Master) statusCleanup(s *service) {
+	if s.status == nil {
+		return
+	}
+	s.status.master.Close()
+	unix.Close(s.status.child)
+	s.status = nil
+}
+
+// readStatus forwards the messages of one status socket to the event
+// loop until the socket is closed.
+func (m *Master) readStatus(s *service, p *statusPipe) {
+	buf := make([]byte, 64)
+	for {
+		n, err := p.master.Read(buf)
+		if err != nil {
+			return
+		}
+		msg := append([]byte(nil), buf[:n]...)
+		m.post(func() { m.statusEvent(s, p, msg) })
+	}
+}
+
+// statusEvent updates the master's idea of a child's state. Children
+// may send garbage; the master's own state must stay consistent.
+func (m *Master) statusEvent(s *service, p *statusPipe, msg []byte) {
+	if s.status != p {
+		return // a message on a socket closed in the meantime
+	}
+	st, err := server.ParseStatus(msg)
+	if err != nil {
+		maillog.Warn("service %s(%s): child (pid %d) sent partial status update (%d bytes)", s.extName, s.name, pidOf(msg), len(msg))
+		return
+	}
+	c, ok := m.children[int(st.PID)]
+	if !ok {
+		if maillog.Verbose() > 0 {
+			maillog.Info("master_status_event: process id not found: %d", st.PID)
+		}
+		return
+	}
+	if c.gen != st.Gen {
+		maillog.Info("ignoring status update from child pid %d generation %d", st.PID, st.Gen)
+		return
+	}
+	if c.serv != s {
+		maillog.Panic("master_status_event: pointer corruption: %s != %s", c.serv.name, s.name)
+	}
+	m.applyStatus(s, c, st)
+}
+
+func (m *Master) applyStatus(s *service, c *child, st server.Status) {
+	if n := int(st.Sessions); n < c.sessions {
+		c.useCount += c.sessions - n
+	}
+	c.sessions = int(st.Sessions)
+	switch st.Avail {
+	case server.StatAvail:
+		if !c.avail {
+			c.useCount++
+			m.availMore(s, c)
+		}
+	case server.StatTaken:
+		if c.avail {
+			m.availLess(s, c)
+		}
+	default:
+		maillog.Warn("master_status_event: ignoring unknown status: %d allegedly from pid: %d", st.Avail, st.PID)
+	}
+}
+
+func pidOf(msg []byte) int {
+	if len(msg) < 4 {
+		return 0
+	}
+	st, _ := server.ParseStatus(append(msg[:4:4], make([]byte, server.StatusSize-4)...))
+	return int(st.PID)
+}

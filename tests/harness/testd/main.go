@@ -1,0 +1,80 @@
+// Command testd is the daemon that the process-level tests run under a
+// real master. Its first argument picks the skeleton:
+//
+//	single   one client per process (server.RunSingle)
+//	multi    many clients per process (server.RunMulti)
+//	trigger  logs each trigger it gets (server.RunTrigger)
+//	fail     exits with status 1 before serving anything
+//
+// A client of single or multi gets "hello PID" and may then send lines:
+// "id" (reply "UID GID"), "root" (reply the process's root directory as
+// /proc/self/root shows it), "exit N" (exit with status N), "kill"
+// (SIGKILL itself), "quit" (close); anything else is echoed back.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+
+	"github.com/postern/postern/pkg/maillog"
+	"github.com/postern/postern/pkg/server"
+)
+
+func main() {
+	mode := ""
+	for i, a := range os.Args {
+		if i > 0 && (a == "single" || a == "multi" || a == "trigger" || a == "fail") {
+			mode = a
+		}
+	}
+	switch mode {
+	case "single":
+		server.RunSingle(server.Options{}, serve)
+	case "multi":
+		server.RunMulti(server.Options{}, serve)
+	case "trigger":
+		server.RunTrigger(server.Options{}, func(s *server.Server, data []byte) {
+			maillog.Info("trigger %q service %s pid %d", data, s.Service, os.Getpid())
+		})
+	case "fail":
+		server.RunSingle(server.Options{PostInit: func(*server.Server) error {
+			return fmt.Errorf("failing on purpose")
+		}}, serve)
+	default:
+		fmt.Fprintln(os.Stderr, "usage: testd [skeleton options] single|multi|trigger|fail")
+		os.Exit(2)
+	}
+}
+
+func serve(s *server.Server, c net.Conn) {
+	maillog.Info("serving %s pid %d", s.Service, os.Getpid())
+	fmt.Fprintf(c, "hello %d\n", os.Getpid())
+	sc := bufio.NewScanner(c)
+	for sc.Scan() {
+		line := sc.Text()
+		var n int
+		switch {
+		case line == "id":
+			fmt.Fprintf(c, "%d %d\n", os.Getuid(), os.Getgid())
+		case line == "root":
+			root, _ := os.Readlink("/proc/self/root")
+			fmt.Fprintf(c, "%s\n", root)
+		case line == "kill":
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		case line == "quit":
+			return
+		case scanInt(line, "exit %d", &n):
+			os.Exit(n)
+		default:
+			fmt.Fprintf(c, "%s\n", line)
+		}
+	}
+}
+
+func scanInt(line, format string, n *int) bool {
+	_, err := fmt.Sscanf(line, format, n)
+	return err == nil
+}
