@@ -97,7 +97,7 @@ func (w *Writer) publish(queue string) error {
 	dst := w.l.Path(queue, w.id)
 	dir := filepath.Dir(dst)
 	if err := renameNoReplace(w.tmp, dst); err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
+		if !errors.Is(err, os.ErrNotExist) || dir == w.l.QueueDir(queue) {
 			return fmt.Errorf("rename %s to %s: %w", w.tmp, dst, err)
 		}
 		// A hash subdirectory that does not exist yet.
