@@ -364,3 +364,30 @@ func TestLDAPSharedConnection(t *testing.T) {
 	d1.Close()
 	checkLookups(t, d2, w2, []ldapCase{{key: "carol@example.com", want: "carol@example.com"}})
 }
+
+// TestLDAPMainCfForm uses the obsolete "ldap:name" form, whose parameters
+// are main.cf parameters "name_parameter".
+func TestLDAPMainCfForm(t *testing.T) {
+	s := startSlapd(t)
+	params := map[string]string{
+		"ldapsource_server_host":      s.url("ldap"),
+		"ldapsource_search_base":      slapdSuffix,
+		"ldapsource_bind":             "no",
+		"ldapsource_query_filter":     "(&(uid=%u)(mail=%s))",
+		"ldapsource_result_attribute": "mail",
+		"ldapsource_result_format":    "<%s>",
+		"search_base":                 "dc=wrong",
+	}
+	w := &warnLog{}
+	d, err := Open("ldap:ldapsource", Options{Param: func(n string) string { return params[n] }, Warn: w.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	checkLookups(t, d, w, []ldapCase{{key: "alice@example.com", want: "<alice@example.com>"}, {key: "bob@example.org"}})
+	params["ldapsource_timeout"] = "soon"
+	if _, err := Open("ldap:ldapsource", Options{Param: func(n string) string { return params[n] }}); err == nil ||
+		err.Error() != "bad numerical configuration: ldapsource_timeout = soon" {
+		t.Errorf("bad main.cf value: %v", err)
+	}
+}

@@ -166,17 +166,17 @@ func TestRegexpRules(t *testing.T) {
 
 func TestRegexpErrorsNameFileLine(t *testing.T) {
 	cases := map[string]string{
-		`/(a)\1/ x`:  `backreference "\1" is not supported`,
-		`/a/q x`:     `unknown regexp option "q"`,
-		`/abc x`:     `no closing regexp delimiter "/"`,
-		`/(a)/ $2`:   `out of range replacement index "2"`,
-		`!/(a)/ $1`:  "$number found in negative match replacement text",
-		`/a/ ${x}`:   `non-numeric replacement index "x"`,
-		`/a/ $`:      "bad replacement syntax",
-		`/\</ x`:     `GNU operator "\<" is not supported`,
+		`/(a)\1/ x`:   `backreference "\1" is not supported`,
+		`/a/q x`:      `unknown regexp option "q"`,
+		`/abc x`:      `no closing regexp delimiter "/"`,
+		`/(a)/ $2`:    `out of range replacement index "2"`,
+		`!/(a)/ $1`:   "$number found in negative match replacement text",
+		`/a/ ${x}`:    `non-numeric replacement index "x"`,
+		`/a/ $`:       "bad replacement syntax",
+		`/\</ x`:      `GNU operator "\<" is not supported`,
 		`/[[=a=]]/ x`: `collating element "[=" is not supported`,
-		`bogus`:      "ignoring unrecognized request",
-		`/a/x x`:     "basic regular expressions",
+		`bogus`:       "ignoring unrecognized request",
+		`/a/x x`:      "basic regular expressions",
 	}
 	for rule, want := range cases {
 		p := tableFile(t, "/ok/ ok\n"+rule+"\n")
@@ -209,21 +209,21 @@ func TestPCRE(t *testing.T) {
 
 func TestPCREOnlyFeaturesFail(t *testing.T) {
 	for rule, what := range map[string]string{
-		`/(a)\1/ x`:       "backreference",
-		`/a(?=b)/ x`:      "lookahead",
-		`/a(?!b)/ x`:      "negative lookahead",
-		`/(?<=a)b/ x`:     "lookbehind",
-		`/(?<!a)b/ x`:     "negative lookbehind",
-		`/a++/ x`:         "possessive quantifier",
-		`/a{2}+/ x`:       "possessive quantifier",
-		`/(?>ab)/ x`:      "atomic group",
-		`/(a(?R))/ x`:     "recursion",
-		`/(?(1)a|b)/ x`:   "conditional",
-		`/a\Kb/ x`:        "match reset",
-		`/(?P=n)/ x`:      "backreference",
-		`/(*FAIL)/ x`:     "backtracking control verb",
-		`/(a)(?1)/ x`:     "subroutine call",
-		`/\g{1}/ x`:       "backreference",
+		`/(a)\1/ x`:     "backreference",
+		`/a(?=b)/ x`:    "lookahead",
+		`/a(?!b)/ x`:    "negative lookahead",
+		`/(?<=a)b/ x`:   "lookbehind",
+		`/(?<!a)b/ x`:   "negative lookbehind",
+		`/a++/ x`:       "possessive quantifier",
+		`/a{2}+/ x`:     "possessive quantifier",
+		`/(?>ab)/ x`:    "atomic group",
+		`/(a(?R))/ x`:   "recursion",
+		`/(?(1)a|b)/ x`: "conditional",
+		`/a\Kb/ x`:      "match reset",
+		`/(?P=n)/ x`:    "backreference",
+		`/(*FAIL)/ x`:   "backtracking control verb",
+		`/(a)(?1)/ x`:   "subroutine call",
+		`/\g{1}/ x`:     "backreference",
 	} {
 		p := tableFile(t, "/ok/ ok\n"+rule+"\n")
 		e := openErr("pcre:" + p)
