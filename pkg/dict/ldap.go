@@ -20,6 +20,7 @@ package dict
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -60,7 +61,7 @@ func (d *ldapDict) Close() error {
 // Lookup searches the directory for key (dict_ldap_lookup()).
 func (d *ldapDict) Lookup(key string) (string, bool, error) {
 	if d.shared == nil {
-		return "", false, errors.New("ldap:" + d.cfg.name + ": lookup after close")
+		return "", false, queryError(d.cfg, "lookup after close")
 	}
 	// A key that is not UTF-8 is not looked up (dict_ldap_lookup(), and
 	// with SMTPUTF8 on, dict_utf8_lookup() which also warns).
@@ -113,7 +114,7 @@ func (d *ldapDict) eligible(key string) (bool, error) {
 	ok, err := d.cfg.domains.matches(domain)
 	if err != nil {
 		d.opts.warnf("%s: %v", d.cfg.name, err)
-		return false, errors.New("ldap:" + d.cfg.name + ": domain: " + err.Error())
+		return false, queryError(d.cfg, "domain: "+err.Error())
 	}
 	return ok, nil
 }
@@ -132,7 +133,7 @@ func (d *ldapDict) ensureConn() error {
 			// Without a bind, libldap first notices in the search.
 			d.opts.warnf("dict_ldap_lookup: Search error %d: %s ", ldapServerDown, ldapErr2String(ldapServerDown))
 		}
-		return errors.New("ldap:" + d.cfg.name + ": " + ldapErrDetail(err))
+		return queryError(d.cfg, ldapErrDetail(err))
 	}
 	s.conn = conn
 	return nil
@@ -170,8 +171,14 @@ func (l *ldapLookup) mainSearch(d *ldapDict, base, filter string) {
 		d.shared.drop()
 	}
 	if l.err != nil {
-		l.err = errors.New("ldap:" + l.cfg.name + ": " + l.err.Error() + detail(err))
+		l.err = queryError(l.cfg, l.err.Error()+detail(err))
 	}
+}
+
+// queryError is the error of a failed lookup, worded as Postfix's
+// "table type:name: query error" with the reason added.
+func queryError(c *ldapConfig, reason string) error {
+	return fmt.Errorf("table ldap:%s: query error: %s", c.name, reason)
 }
 
 // detail adds go-ldap's description of err, when there is one.
