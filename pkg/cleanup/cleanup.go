@@ -71,7 +71,8 @@ import (
 type Options struct {
 	// Layout overrides the queue layout read from the configuration.
 	Layout *queue.Layout
-	// Now returns the current time (tests); nil means time.Now.
+	// Now returns the current time, used as the arrival time (tests with
+	// their own clock); nil means the queue file creation time.
 	Now func() time.Time
 	// Wake is called after each successful Commit to start delivery; nil
 	// means writing "W" to $queue_directory/public/qmgr (WakeQmgr).
@@ -185,13 +186,6 @@ func (c *Cleanup) Close() error {
 // Layout returns the queue layout messages are written to.
 func (c *Cleanup) Layout() *queue.Layout { return c.layout }
 
-func (c *Cleanup) now() time.Time {
-	if c.opts.Now != nil {
-		return c.opts.Now()
-	}
-	return time.Now()
-}
-
 // logf logs through Options.Logf or the process logger.
 func (c *Cleanup) logf(level, format string, args ...any) {
 	if c.opts.Logf != nil {
@@ -214,6 +208,9 @@ func (c *Cleanup) Begin(meta Meta) (*Message, error) {
 	if err != nil {
 		c.logf("warning", "%v", err)
 		return nil, errWrite(err).err
+	}
+	if c.opts.Now != nil {
+		w.SetArrival(c.opts.Now())
 	}
 	m := &Message{c: c, meta: meta, w: w, id: w.ID(), seen: map[string]bool{}}
 	if meta.RewriteContext == "remote" {

@@ -155,7 +155,9 @@ func (m *Message) messageID() string {
 	if m.c.layout.LongIDs {
 		return m.id + "@" + m.c.p.myhostname
 	}
-	return m.w.Arrival().UTC().Format("20060102150405") + "." + m.id + "@" + m.c.p.myhostname
+	// The time is that of the queue ID, whose non-inode part does not
+	// repeat within a second: together they keep Message-Ids unique.
+	return m.w.Created().UTC().Format("20060102150405") + "." + m.id + "@" + m.c.p.myhostname
 }
 
 // fromValue is the value of a generated From: header: "Full Name <addr>"

@@ -24,6 +24,7 @@ type Writer struct {
 	tmp     string
 	id      string
 	arrival time.Time
+	created time.Time
 	off     int64 // offset of the next byte written
 	phase   int
 	cOff    int64 // content offset
@@ -69,7 +70,7 @@ func newWriter(l *Layout, f *os.File, tmp string, now time.Time) (*Writer, error
 		os.Remove(tmp)
 		return nil, fmt.Errorf("fstat %s: %w", tmp, err)
 	}
-	w := &Writer{l: l, f: f, tmp: tmp, arrival: now,
+	w := &Writer{l: l, f: f, tmp: tmp, arrival: now, created: now,
 		id: NewID(now, st.Ino, l.LongIDs), bw: bufio.NewWriterSize(f, 64<<10)}
 	w.put(make([]byte, HeaderSize)) // placeholder; Commit writes the header
 	return w, w.err
@@ -80,6 +81,13 @@ func (w *Writer) ID() string { return w.id }
 
 // Arrival returns the arrival time stored in the file.
 func (w *Writer) Arrival() time.Time { return w.arrival }
+
+// SetArrival overrides the arrival time (default: the creation time),
+// for a caller with its own clock or a message re-queued by postsuper -r.
+func (w *Writer) SetArrival(t time.Time) { w.arrival = t }
+
+// Created returns the creation time that the queue ID encodes.
+func (w *Writer) Created() time.Time { return w.created }
 
 // ContentSize returns the content bytes written so far.
 func (w *Writer) ContentSize() int64 { return w.cSize }
