@@ -93,7 +93,7 @@ func filesToBase64(v string) (string, error) {
 	for _, f := range tokenizeQ(v, sepCommaSpace) {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return "", fmt.Errorf("open %s: %v", f, unwrapPathErr(err))
+			return "", fmt.Errorf("open %s: %w", f, unwrapPathErr(err))
 		}
 		buf = append(buf, b...)
 	}
@@ -126,7 +126,7 @@ func buildFromSource(typ, name string, o BuildOptions, format sourceFormat, fini
 	}
 	src, err := os.Open(name)
 	if err != nil {
-		return fmt.Errorf("open %s: %v", name, unwrapPathErr(err))
+		return fmt.Errorf("open %s: %w", name, unwrapPathErr(err))
 	}
 	defer src.Close()
 	var st unix.Stat_t

@@ -31,7 +31,8 @@ type ldapConfig struct {
 	attrs                         []string
 	nTerminal, nLeaf, nAttributes int
 
-	bind           bool // simple bind (bind = sasl is refused)
+	bind           bool // bind at all (bind = yes, simple or sasl)
+	sasl           bool // SASL EXTERNAL bind instead of a simple one
 	bindDN, bindPW string
 	timeout        time.Duration // 0: none
 	recursionLimit int
@@ -219,7 +220,8 @@ func (c *ldapConfig) loadAttributes(p *ldapParams, _ Options) error {
 	return nil
 }
 
-// loadBind reads bind, bind_dn and bind_pw.
+// loadBind reads bind, bind_dn and bind_pw, and the sasl_* parameters
+// with bind = sasl.
 func (c *ldapConfig) loadBind(p *ldapParams, _ Options) error {
 	v, err := p.str("bind", "yes", 1, 0)
 	if err != nil {
@@ -230,7 +232,10 @@ func (c *ldapConfig) loadBind(p *ldapParams, _ Options) error {
 	case "yes", "simple":
 		c.bind = true
 	case "sasl":
-		return fmt.Errorf("%s: unsupported parameter value: bind = %s (Postern has no LDAP SASL bind; use bind = yes with bind_dn and bind_pw, or bind = no)", p.name, v)
+		c.bind, c.sasl = true, true
+		if err := c.loadSASL(p); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("%s: unsupported parameter value: bind = %s", p.name, v)
 	}
@@ -238,6 +243,37 @@ func (c *ldapConfig) loadBind(p *ldapParams, _ Options) error {
 		return err
 	}
 	c.bindPW, err = p.str("bind_pw", "", 0, 0)
+	return err
+}
+
+// loadSASL checks the sasl_* parameters. Postern binds with SASL EXTERNAL
+// only (the identity of an ldapi:// client or of a TLS client
+// certificate); Postfix hands any mechanism to Cyrus SASL.
+func (c *ldapConfig) loadSASL(p *ldapParams) error {
+	mechs, err := p.str("sasl_mechs", "", 0, 0)
+	if err != nil {
+		return err
+	}
+	external := false
+	for _, m := range strings.Fields(mechs) {
+		external = external || strings.EqualFold(m, "EXTERNAL")
+	}
+	if !external {
+		return fmt.Errorf("%s: unsupported parameter value: sasl_mechs = %s (Postern's LDAP SASL bind supports EXTERNAL only)", p.name, mechs)
+	}
+	if authz, err := p.str("sasl_authz_id", "", 0, 0); err != nil || authz != "" {
+		if err == nil {
+			err = fmt.Errorf("%s: unsupported parameter value: sasl_authz_id = %s (Postern's SASL EXTERNAL bind asserts no authorization identity)", p.name, authz)
+		}
+		return err
+	}
+	if _, err := p.str("sasl_realm", "", 0, 0); err != nil {
+		return err
+	}
+	ssf, err := p.int("sasl_minssf", 0, 0, 4096)
+	if err == nil && ssf > 0 {
+		err = fmt.Errorf("%s: unsupported parameter value: sasl_minssf = %d (Postern does not check SASL security strength)", p.name, ssf)
+	}
 	return err
 }
 

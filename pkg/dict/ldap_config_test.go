@@ -13,7 +13,11 @@ import (
 func TestLDAPConfigErrors(t *testing.T) {
 	cases := []struct{ line, want string }{
 		{"bind = bogus", "unsupported parameter value: bind = bogus"},
-		{"bind = sasl", "unsupported parameter value: bind = sasl (Postern has no LDAP SASL bind"},
+		{"bind = sasl", "unsupported parameter value: sasl_mechs =  (Postern's LDAP SASL bind supports EXTERNAL only)"},
+		{"bind = sasl\nsasl_mechs = GSSAPI", "unsupported parameter value: sasl_mechs = GSSAPI"},
+		{"bind = sasl\nsasl_mechs = EXTERNAL\nsasl_authz_id = dn:x", "unsupported parameter value: sasl_authz_id = dn:x"},
+		{"bind = sasl\nsasl_mechs = EXTERNAL\nsasl_minssf = 56", "unsupported parameter value: sasl_minssf = 56"},
+		{"bind = sasl\nsasl_mechs = EXTERNAL\nsasl_minssf = 5000", "invalid sasl_minssf parameter value 5000 > 4096"},
 		{"timeout = 10s", "bad numerical configuration: timeout = 10s"},
 		{"chase_referrals = 0", "bad boolean configuration: chase_referrals = 0"},
 		{"chase_referrals = yes", "unsupported parameter value: chase_referrals = yes"},

@@ -39,7 +39,7 @@ var ldapConns = struct {
 // dict_ldap_conn_find() does.
 func (c *ldapConfig) connKey() string {
 	tlsOn := c.startTLS || c.ldaps
-	f := []string{strings.Join(c.urls, " "), strconv.FormatBool(c.bind)}
+	f := []string{strings.Join(c.urls, " "), strconv.FormatBool(c.bind), strconv.FormatBool(c.sasl)}
 	if c.bind {
 		f = append(f, c.bindDN, c.bindPW)
 	}
@@ -123,9 +123,14 @@ func (c *ldapConfig) connect(warn func(string, ...any)) (*ldap.Conn, error) {
 		}
 	}
 	if c.bind {
-		_, err := conn.SimpleBind(&ldap.SimpleBindRequest{
-			Username: c.bindDN, Password: c.bindPW, AllowEmptyPassword: true,
-		})
+		var err error
+		if c.sasl {
+			err = conn.ExternalBind()
+		} else {
+			_, err = conn.SimpleBind(&ldap.SimpleBindRequest{
+				Username: c.bindDN, Password: c.bindPW, AllowEmptyPassword: true,
+			})
+		}
 		if err != nil {
 			c.warnBind(warn, err)
 			conn.Close()

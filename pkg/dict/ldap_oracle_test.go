@@ -104,6 +104,7 @@ func TestLDAPPostfixOracle(t *testing.T) {
 		s.base("server_host = " + down),
 		s.base("server_host = "+down, "bind = yes"),
 		s.base("server_host = "+down, "start_tls = yes"),
+		s.base("bind = sasl", "sasl_mechs = EXTERNAL"),
 		s.base("query_filter = (&(mail=%s)"),
 	}
 	for _, lines := range configs {

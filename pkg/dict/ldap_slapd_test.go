@@ -98,7 +98,8 @@ func freePort(t *testing.T) int {
 }
 
 // writeConfig writes slapd.conf: test schema, mdb database, ACLs that hide
-// ou=private from anonymous clients, TLS certificate.
+// ou=private from anonymous clients, TLS certificate, and SASL EXTERNAL
+// over ldapi:// mapped to uid=postfix.
 func (s *slapd) writeConfig() {
 	schema, err := filepath.Abs("testdata/ldap/postern.schema")
 	if err != nil {
@@ -117,6 +118,7 @@ pidfile %[3]s/slapd.pid
 TLSCACertificateFile %[3]s/ca.pem
 TLSCertificateFile %[3]s/server.pem
 TLSCertificateKeyFile %[3]s/server.key
+authz-regexp "gidNumber=.*,cn=peercred,cn=external,cn=auth" "uid=postfix,ou=people,%[4]s"
 database mdb
 suffix "%[4]s"
 rootdn "%[5]s"

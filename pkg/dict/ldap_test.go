@@ -250,6 +250,12 @@ func TestLDAPBind(t *testing.T) {
 	d, w = openCF(t, 0, s.base("bind = yes")...)
 	checkLookups(t, d, w, []ldapCase{{key: "secret@example.com"}})
 	// A wrong password is a temporary error, on every lookup.
+	// SASL EXTERNAL over ldapi:// binds as uid=postfix (authz-regexp);
+	// over TCP there is no external identity: the bind fails.
+	d, w = openCF(t, 0, s.base("server_host = "+s.url("ldapi"), "bind = sasl", "sasl_mechs = EXTERNAL")...)
+	checkLookups(t, d, w, []ldapCase{{key: "secret@example.com", want: "hidden@example.com"}})
+	d, w = openCF(t, 0, s.base("bind = sasl", "sasl_mechs = EXTERNAL")...)
+	checkLookups(t, d, w, []ldapCase{{key: "secret@example.com", fail: true}})
 	d, w = openCF(t, 0, s.base("bind = simple", "bind_dn = uid=postfix,ou=people,"+slapdSuffix, "bind_pw = wrong")...)
 	checkLookups(t, d, w, []ldapCase{{key: "secret@example.com", fail: true}, {key: "alice@example.com", fail: true}})
 	want := fmt.Sprintf("dict_ldap_connect: Unable to bind to server %s with dn uid=postfix,ou=people,dc=example,dc=com: 49 (Invalid credentials)", s.url("ldap"))

@@ -38,7 +38,7 @@ type failDict struct{ name string }
 func openFail(name string, opts Options) (Dict, error) { return &failDict{name: name}, nil }
 
 func (d *failDict) Lookup(string) (string, bool, error) {
-	return "", false, fmt.Errorf("table fail:%s: query error", d.name)
+	return "", false, fmt.Errorf("table fail:%s: query error: Application error", d.name)
 }
 func (d *failDict) Flags() Flags { return Pattern }
 func (d *failDict) Close() error { return nil }

@@ -63,7 +63,7 @@ func TestTypesListsWorkingTypes(t *testing.T) {
 func TestStaticFailEnviron(t *testing.T) {
 	expect(t, openSpec(t, "static:OK", 0), "x", "OK", true)
 	expect(t, openSpec(t, "static:{ a b }", 0), "x", "a b", true)
-	if _, _, err := openSpec(t, "fail:down", 0).Lookup("x"); err == nil || err.Error() != "table fail:down: query error" {
+	if _, _, err := openSpec(t, "fail:down", 0).Lookup("x"); err == nil || err.Error() != "table fail:down: query error: Application error" {
 		t.Errorf("fail: %v", err)
 	}
 	t.Setenv("POSTERN_TEST_VAR", "v1")

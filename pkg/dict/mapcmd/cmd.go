@@ -125,9 +125,6 @@ func (p *prog) openOpts(flags dict.Flags) dict.Options {
 func (p *prog) open(typ, name string, flags dict.Flags) (dict.Dict, error) {
 	d, err := dict.Open(typ+":"+name, p.openOpts(flags))
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "unsupported dictionary type") {
-			return nil, fatalf("unsupported dictionary type: %s. Is the postfix-%s package installed?", typ, typ)
-		}
 		return nil, fatalf("%s", errText(err))
 	}
 	return d, nil
