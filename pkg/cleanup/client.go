@@ -2,6 +2,7 @@ package cleanup
 
 import (
 	"fmt"
+	"net"
 	"strconv"
 	"time"
 
@@ -23,10 +24,16 @@ const clientChunk = 64 << 10
 // Dial connects to the cleanup daemon at path (e.g.
 // $queue_directory/public/cleanup) and checks its announcement.
 func Dial(path string, timeout time.Duration) (*Client, error) {
-	conn, err := attr.Dial("unix", path, attr.Null, timeout)
+	conn, err := net.DialTimeout("unix", path, timeout)
 	if err != nil {
 		return nil, fmt.Errorf("connect to cleanup service %s: %w", path, err)
 	}
+	return NewClient(conn, timeout)
+}
+
+// NewClient runs the protocol over an established connection.
+func NewClient(c net.Conn, timeout time.Duration) (*Client, error) {
+	conn := attr.NewConn(c, attr.Null, timeout)
 	if err := conn.ExpectProtocol(Protocol); err != nil {
 		conn.Close()
 		return nil, err

@@ -8,6 +8,24 @@ import (
 	"github.com/postern/postern/pkg/config"
 )
 
+// Params lists the main.cf parameters cleanup reads, for a daemon's
+// startup check (server.Options.Params).
+var Params = []string{
+	"myhostname", "mydomain", "myorigin", "mydestination", "inet_interfaces",
+	"proxy_interfaces", "mail_name", "append_at_myorigin", "append_dot_mydomain",
+	"swap_bangpath", "allow_percent_hack", "remote_header_rewrite_domain",
+	"empty_address_recipient", "recipient_delimiter", "double_bounce_sender",
+	"owner_request_special", "canonical_maps", "sender_canonical_maps",
+	"recipient_canonical_maps", "canonical_classes", "sender_canonical_classes",
+	"recipient_canonical_classes", "virtual_alias_maps", "virtual_alias_recursion_limit",
+	"virtual_alias_expansion_limit", "virtual_alias_address_length_limit",
+	"propagate_unmatched_extensions", "header_size_limit", "message_size_limit",
+	"hopcount_limit", "always_add_missing_headers", "undisclosed_recipients_header",
+	"enable_original_recipient", "receive_override_options", "duplicate_filter_limit",
+	"smtpd_sasl_authenticated_header", "content_filter", "delay_warning_time",
+	"queue_directory", "hash_queue_names", "hash_queue_depth", "enable_long_queue_ids",
+}
+
 // params are the main.cf settings cleanup reads, taken once in New.
 type params struct {
 	myhostname, mydomain, myorigin, mailName string
@@ -31,6 +49,7 @@ type params struct {
 	noAddressMappings                        bool
 	saslAuthHeader                           bool
 	contentFilter                            string
+	dupFilterLimit                           int
 	delayWarning                             time.Duration
 }
 
@@ -128,6 +147,7 @@ func readParams(cfg *config.Config) (*params, error) {
 		enableOrigRcpt:      r.boolean("enable_original_recipient"),
 		saslAuthHeader:      r.boolean("smtpd_sasl_authenticated_header"),
 		contentFilter:       r.str("content_filter"),
+		dupFilterLimit:      r.integer("duplicate_filter_limit"),
 	}
 	if r.err != nil {
 		return nil, r.err

@@ -7,10 +7,6 @@ import (
 	"github.com/postern/postern/pkg/queue"
 )
 
-// dupFilterLimit is duplicate_filter_limit's default; past it, duplicates
-// are no longer dropped (been_here_init()).
-const dupFilterLimit = 1000
-
 // outRecipient expands a rewritten recipient through virtual_alias_maps
 // and writes each result not seen before (cleanup_out_recipient()).
 func (m *Message) outRecipient(orcpt string, notify int, orig, rcpt string) {
@@ -40,7 +36,9 @@ func (m *Message) outRecipient(orcpt string, notify int, orig, rcpt string) {
 		if m.seen[key] {
 			continue
 		}
-		if len(m.seen) < dupFilterLimit {
+		// Past duplicate_filter_limit entries (0: none) duplicates are
+		// no longer dropped (been_here_init()).
+		if lim := c.p.dupFilterLimit; lim == 0 || len(m.seen) < lim {
 			m.seen[key] = true
 		}
 		m.writeErr(m.w.AddRecipient(queue.Recipient{Address: a, Orig: orig, ORCPT: orcpt, Notify: notify}))

@@ -106,15 +106,21 @@ type Layout struct {
 // NewLayout reads queue_directory, hash_queue_names, hash_queue_depth and
 // enable_long_queue_ids.
 func NewLayout(cfg *config.Config) (*Layout, error) {
+	dir, err := cfg.Value("queue_directory")
+	if err != nil {
+		return nil, err
+	}
+	return NewLayoutIn(cfg, dir)
+}
+
+// NewLayoutIn is NewLayout with the queue directory given explicitly:
+// "/" for a daemon that runs chrooted into $queue_directory.
+func NewLayoutIn(cfg *config.Config, dir string) (*Layout, error) {
 	depth, err := cfg.Int("hash_queue_depth")
 	if err != nil {
 		return nil, err
 	}
 	long, err := cfg.Bool("enable_long_queue_ids")
-	if err != nil {
-		return nil, err
-	}
-	dir, err := cfg.Value("queue_directory")
 	if err != nil {
 		return nil, err
 	}
