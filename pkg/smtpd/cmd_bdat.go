@@ -72,6 +72,9 @@ func (s *session) bdatFirst() string {
 	if err := s.checkData(); err != "" {
 		return err
 	}
+	if s.tx.msg == nil {
+		return "451 4.3.0 Error: queue file write error"
+	}
 	s.bdatRec = bdatRecords{}
 	return ""
 }

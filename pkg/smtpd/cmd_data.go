@@ -18,6 +18,8 @@ func (s *session) cmdData(args []token) bool {
 		s.reply("554 5.5.1 Error: no valid recipients")
 	case len(args) != 1:
 		s.reply("501 5.5.4 Syntax: DATA")
+	case s.tx.msg == nil:
+		s.noQueueFile()
 	default:
 		if err := s.checkData(); err != "" {
 			s.reply(err)
@@ -41,11 +43,11 @@ func (s *session) finishMessage(bdat bool) bool {
 	if s.tx.err == errNone {
 		if err := s.checkEOD(); err != "" {
 			s.reply(err)
-			// XXX: Postfix drops only the queue file here and keeps
-			// the sender and recipients (a new MAIL gets "nested MAIL
-			// command"); Postern ends the transaction.
-			s.resetMail()
-			s.resetRcpt()
+			// As Postfix: only the queue file goes; the sender and
+			// recipients stay until RSET (a new MAIL gets "nested
+			// MAIL command", a new RCPT opens a new queue file).
+			s.tx.msg.Abort()
+			s.tx.msg = nil
 			return false
 		}
 	}
@@ -82,4 +84,12 @@ func (s *session) messageReply(bdat bool, commitErr error) {
 	default:
 		s.reply("451 4.3.0 Error: queue file write error")
 	}
+}
+
+// noQueueFile answers DATA or BDAT when an end-of-data rejection took
+// the queue file and no RCPT opened a new one.
+// XXX: Postfix's smtpd writes to a closed stream here and dies; Postern
+// answers as for a queue file write error.
+func (s *session) noQueueFile() {
+	s.reply("451 4.3.0 Error: queue file write error")
 }

@@ -77,13 +77,13 @@ func (s *session) mailPolicy(sender string, smtputf8 bool) string {
 			return err
 		}
 	}
-	if err := s.withSender(sender, s.checkRewrite); err != "" {
+	if err := s.checkRewrite(); err != "" {
 		return err
 	}
 	if s.p.strictSmtputf8 && !smtputf8 && sender != "" && !isASCII(sender) {
 		return "553 5.6.7 Must declare SMTPUTF8 to send unicode address"
 	}
-	return s.withSender(sender, s.checkQueue)
+	return s.checkQueue()
 }
 
 // withSender runs fn with sender shown in reject logging, as Postfix

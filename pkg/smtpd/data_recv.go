@@ -68,6 +68,10 @@ func (s *session) writeContent(line []byte, cont bool) {
 	if s.tx.err != errNone {
 		return
 	}
+	if s.tx.msg == nil { // see noQueueFile
+		s.tx.err |= errWrite
+		return
+	}
 	if !cont {
 		line = append(line, '\n')
 	}

@@ -47,23 +47,24 @@ func (l *testLog) has(t *testing.T, want string) {
 
 // fakeQueue records messages.
 type fakeQueue struct {
-	mu    sync.Mutex
-	n     int
-	msgs  []*fakeMsg
-	fail  error // Commit error
-	begin error
+	mu     sync.Mutex
+	n      int
+	msgs   []*fakeMsg
+	fail   error // Commit error
+	hexIDs bool  // queue IDs that look like Postfix's
+	begin  error
 }
 
 type fakeMsg struct {
-	q        *fakeQueue
-	id       string
-	meta     Meta
-	sender   string
-	ret      int
-	envid    string
-	rcpts    []string
-	content  strings.Builder
-	done     string // "commit" or "abort"
+	q       *fakeQueue
+	id      string
+	meta    Meta
+	sender  string
+	ret     int
+	envid   string
+	rcpts   []string
+	content strings.Builder
+	done    string // "commit" or "abort"
 }
 
 func (q *fakeQueue) Begin(m Meta) (Message, error) {
@@ -73,7 +74,11 @@ func (q *fakeQueue) Begin(m Meta) (Message, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.n++
-	msg := &fakeMsg{q: q, id: fmt.Sprintf("QID%03X", q.n), meta: m}
+	id := fmt.Sprintf("QID%03X", q.n)
+	if q.hexIDs {
+		id = fmt.Sprintf("%011X", 0xABC000000+q.n)
+	}
+	msg := &fakeMsg{q: q, id: id, meta: m}
 	q.msgs = append(q.msgs, msg)
 	return msg, nil
 }

@@ -60,7 +60,7 @@ func (s *session) logAbnormal() {
 			s.tx.actSize+int64(len(s.rd.buffered())), s.namaddr())
 	case whereAfterBdat:
 		s.srv.log.Info("%s after BDAT (%d bytes) from %s", s.reason,
-			s.tx.actSize+int64(len(s.rd.line)), s.namaddr())
+			s.tx.actSize+int64(len(s.bdatRec.line)+len(s.rd.buffered())), s.namaddr())
 	case whereAfterEOM:
 		if s.reason != "lost connection" {
 			s.srv.log.Info("%s after %s from %s", s.reason, s.where, s.namaddr())

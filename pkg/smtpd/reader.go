@@ -152,7 +152,12 @@ func (lr *lineReader) readLine(bound int, detect, skip, appendTo bool) lineResul
 	if res.last == '\n' {
 		res.bareLF = lr.stripEnd(detect)
 	}
-	if res.last != '\n' && skip && lr.err == nil {
+	if res.last != '\n' && lr.err != nil {
+		// Data cut short by EOF or a timeout does not count (smtp_get).
+		res.last = -1
+		return res
+	}
+	if res.last != '\n' && skip {
 		for c := lr.getc(); c >= 0 && c != '\n'; c = lr.getc() {
 		}
 	}

@@ -48,7 +48,8 @@ type domainResolver struct {
 	mydest, aliasDoms, virtDoms, relayDoms *matchList
 	myAddrs                                []netip.Addr
 	percent, bang, utf8                    bool
-	myhostname                             string
+	myhostname, myorigin, mydomain         string
+	atMyorigin, dotMydomain                bool
 }
 
 func newDomainResolver(cfg *config.Config, open openTableFunc) (*domainResolver, error) {
@@ -67,6 +68,9 @@ func newDomainResolver(cfg *config.Config, open openTableFunc) (*domainResolver,
 	r.percent, _ = cfg.Bool("allow_percent_hack")
 	r.bang, _ = cfg.Bool("swap_bangpath")
 	r.utf8, _ = cfg.Bool("smtputf8_enable")
+	r.myorigin, r.mydomain = strings.ToLower(cfg.Get("myorigin")), strings.ToLower(cfg.Get("mydomain"))
+	r.atMyorigin, _ = cfg.Bool("append_at_myorigin")
+	r.dotMydomain, _ = cfg.Bool("append_dot_mydomain")
 	r.myAddrs = ownAddresses(cfg)
 	return r, nil
 }
@@ -99,8 +103,10 @@ func ownAddresses(cfg *config.Config) []netip.Addr {
 	return out
 }
 
-// Resolve implements Resolver.
+// Resolve implements Resolver. As smtpd_resolve_addr(), the address is
+// first made canonical in the local rewrite context.
 func (r *domainResolver) Resolve(sender, addr string) (Resolution, error) {
+	addr = r.canonical(addr)
 	for range 100 {
 		local, domain, has := cutDomain(addr)
 		if !has {
@@ -147,4 +153,25 @@ func (r *domainResolver) reroute(local string) (string, bool) {
 		return local[i+1:] + "@" + local[:i], true
 	}
 	return "", false
+}
+
+// canonical appends @$myorigin to an address without domain
+// (append_at_myorigin) and .$mydomain to a domain without dot
+// (append_dot_mydomain), as trivial-rewrite's local context does.
+func (r *domainResolver) canonical(addr string) string {
+	if addr == "" {
+		return addr
+	}
+	i := strings.LastIndexByte(addr, '@')
+	if i < 0 {
+		if r.atMyorigin && r.myorigin != "" {
+			return addr + "@" + r.myorigin
+		}
+		return addr
+	}
+	domain := addr[i+1:]
+	if r.dotMydomain && domain != "" && !strings.ContainsAny(domain, ".[") && r.mydomain != "" {
+		return addr + "." + r.mydomain
+	}
+	return addr
 }
