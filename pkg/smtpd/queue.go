@@ -21,6 +21,7 @@ type Meta struct {
 	SASLUser       string
 	SASLSender     string // AUTH= parameter of MAIL FROM
 	RewriteContext string // "local" or "remote" (local_header_rewrite_clients)
+	Encoding       string // BODY=: "8bit", "7bit" or "" (MAIL_ATTR_ENC_*)
 }
 
 // DSN RET values (RFC 3461 4.3).

@@ -1,0 +1,48 @@
+// Command smtpd is Postfix's smtpd(8): the SMTP server that the master
+// starts for each "smtp inet ... smtpd" entry of master.cf (and the
+// "unix" and "pass" forms). The work is done by pkg/smtpd, which hands
+// each accepted message to pkg/cleanup in the same process; see those
+// packages for the protocol, the parameters read and the differences
+// from Postfix.
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+
+	"github.com/postern/postern/pkg/cleanup"
+	"github.com/postern/postern/pkg/queue"
+	"github.com/postern/postern/pkg/server"
+	"github.com/postern/postern/pkg/smtpd"
+)
+
+var service *smtpd.Server
+
+func main() {
+	server.RunSingle(server.Options{
+		Params:  append(append([]string{}, smtpd.Params...), cleanup.Params...),
+		PreInit: open,
+	}, func(_ *server.Server, c net.Conn) { service.Serve(c) })
+}
+
+// open reads the configuration and opens the tables before the chroot.
+func open(s *server.Server) error {
+	if len(s.Args) > 0 {
+		return fmt.Errorf("unexpected command-line argument: %s", s.Args[0])
+	}
+	dir := s.Config.Get("queue_directory")
+	if s.Chroot && os.Geteuid() == 0 {
+		dir = "/" // the skeleton chroots into $queue_directory after PreInit
+	}
+	layout, err := queue.NewLayoutIn(s.Config, dir)
+	if err != nil {
+		return err
+	}
+	c, err := cleanup.New(s.Config, cleanup.Options{Layout: layout})
+	if err != nil {
+		return err
+	}
+	service, err = smtpd.New(s.Config, smtpd.Deps{Queue: smtpd.CleanupQueue{C: c}, Service: s.Service})
+	return err
+}
