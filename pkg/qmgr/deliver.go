@@ -3,9 +3,9 @@ package qmgr
 import (
 	"context"
 	"errors"
-	"maps"
 	"time"
 
+	"github.com/postern/postern/pkg/deliver"
 	"github.com/postern/postern/pkg/queue"
 )
 
@@ -20,11 +20,10 @@ func (m *Manager) drain(now time.Time) {
 	}
 }
 
-// dispatch runs one delivery attempt in its own goroutine; the agent's
-// per-recipient results are recorded in the queue file and the logs
-// there, then the event loop applies the outcome.
+// dispatch runs one delivery attempt in its own goroutine; the event
+// loop then applies the outcome (qmgr_deliver, qmgr_deliver_update).
 func (m *Manager) dispatch(e *Entry, now time.Time) {
-	req := m.request(e, now)
+	req := m.request(e)
 	m.pending++
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), m.set.DaemonTimeout)
@@ -32,18 +31,17 @@ func (m *Manager) dispatch(e *Entry, now time.Time) {
 		cancel()
 		var res attempt
 		switch {
-		case errors.Is(err, ErrAgentUnavailable):
+		case errors.Is(err, deliver.ErrUnavailable):
+			m.deps.Log.Warn("%v", err)
 			res.unavailable = true
-		case err == nil && len(reply.Rcpts) != len(req.Recipients):
-			m.deps.Log.Warn("%s: transport %s: malformed response: %d results for %d recipients",
-				req.QueueID, req.Transport, len(reply.Rcpts), len(req.Recipients))
-			res.crash = true
 		case err != nil:
-			m.deps.Log.Warn("%s: transport %s: %v", req.QueueID, req.Transport, err)
+			m.deps.Log.Warn("%s: %v", req.QueueID, err)
 			res.crash = true
 		default:
-			res.site = reply.Site
-			res.deferred = m.recordReply(e.msg, e.Rcpts, reply)
+			res.deferred = reply.Pending()
+			if reply.HopStatus != "" {
+				res.site = &DSN{Status: reply.HopStatus, Reason: reply.HopReason}
+			}
 		}
 		m.events <- func() { m.pending--; m.delivered(e, res) }
 	}()
@@ -53,28 +51,40 @@ func (m *Manager) dispatch(e *Entry, now time.Time) {
 type attempt struct {
 	unavailable bool // agent could not be reached: throttle the transport
 	crash       bool // agent failed during the request
-	site        *DSN
+	site        *DSN // the destination failed as a whole
 	deferred    bool // a recipient is to be tried again
 }
 
-// request builds the delivery request of an entry.
-func (m *Manager) request(e *Entry, now time.Time) *Request {
-	env := e.msg.env
-	req := &Request{
-		Transport:   e.queue.t.name,
-		Nexthop:     e.queue.nexthop,
-		QueueName:   queue.Active,
-		QueueID:     e.msg.id,
-		Path:        e.msg.path,
-		Sender:      env.Sender,
-		Arrival:     env.Arrival,
-		ContentOff:  env.ContentOff,
-		ContentSize: env.ContentSize,
-		Attrs:       maps.Clone(env.Attrs),
-		Stats:       Stats{IncomingArrival: env.Arrival, ActiveArrival: e.msg.activeAt, AgentHandoff: now},
+// request builds the delivery request of an entry
+// (qmgr_deliver_send_request).
+func (m *Manager) request(e *Entry) *deliver.Request {
+	return m.newRequest(e.msg, e.Rcpts, e.queue.t.name, e.queue.nexthop)
+}
+
+// newRequest builds a request for some recipients of a message.
+func (m *Manager) newRequest(msg *message, rcpts []rcptRef, transport, nexthop string) *deliver.Request {
+	env := msg.env
+	a := env.Attr
+	req := &deliver.Request{
+		Flags:     deliver.FlagDefault,
+		QueueName: queue.Active, QueueID: msg.id, QueueFile: msg.path,
+		Transport: transport, Nexthop: nexthop,
+		Sender:   env.Sender,
+		Encoding: a(queue.AttrEncoding), SMTPUTF8: a(queue.AttrSMTPUTF8) == "1",
+		DSNEnvID: a(queue.AttrDSNEnvID), DSNRet: a(queue.AttrDSNRet),
+		ArrivalTime: env.Arrival, ActiveTime: msg.activeAt,
+		ClientName: a(queue.AttrClientName), ClientAddr: a(queue.AttrClientAddr),
+		ClientPort: a(queue.AttrClientPort), ClientProto: a(queue.AttrProtocol),
+		ClientHelo: a(queue.AttrHelo), SASLMethod: a(queue.AttrSASLMethod),
+		SASLUsername: a(queue.AttrSASLUser), SASLSender: a(queue.AttrSASLSender),
+		LogIdent: a(queue.AttrLogIdent), RewriteContext: a(queue.AttrRewrite),
 	}
-	for _, r := range e.Rcpts {
-		req.Recipients = append(req.Recipients, *e.msg.rcpt(r))
+	for _, r := range rcpts {
+		rc := msg.rcpt(r)
+		req.Recipients = append(req.Recipients, deliver.Recipient{
+			Address: msg.address(r), OrigAddress: rc.Orig, Index: int(r),
+			Offset: rc.Offset, Notify: rc.Notify, ORCPT: rc.ORCPT,
+		})
 	}
 	return req
 }
@@ -95,6 +105,7 @@ func (m *Manager) delivered(e *Entry, res attempt) {
 	if res.crash || res.deferred {
 		e.msg.deferred = true
 	}
+
 	dead, why := m.sched.Done(e, Outcome{Site: res.site, Crash: res.crash}, now)
 	m.entryDone(e)
 	if len(dead) > 0 {
@@ -124,7 +135,7 @@ func (m *Manager) deferEntries(entries []*Entry, why DSN) {
 			order = append(order, e.msg)
 		}
 		for _, r := range e.Rcpts {
-			byMsg[e.msg] = append(byMsg[e.msg], decision{rcpt: r, action: Deferred, dsn: why})
+			byMsg[e.msg] = append(byMsg[e.msg], decision{rcpt: r, action: deliver.Deferred, dsn: why})
 		}
 	}
 	for _, msg := range order {

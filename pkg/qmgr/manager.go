@@ -2,30 +2,18 @@ package qmgr
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/postern/postern/pkg/bounce"
+	"github.com/postern/postern/pkg/deliver"
 	"github.com/postern/postern/pkg/queue"
+	"github.com/postern/postern/pkg/resolve"
 )
 
-// Route is where the address resolver sends a recipient
-// (trivial-rewrite's resolve reply).
-type Route struct {
-	Transport string
-	Nexthop   string
-	Recipient string // the address to deliver to (may differ in case)
-	Local     bool   // address class local ($mydestination)
-}
-
-// ErrBadAddress is wrapped by a Resolver error for an address that can
-// never be delivered ("5.1.3 bad address syntax"); any other error is a
-// temporary resolver failure.
-var ErrBadAddress = errors.New("bad address syntax")
-
-// Resolver resolves recipients in-process (trivial-rewrite).
+// Resolver resolves recipients in-process (trivial-rewrite's resolve
+// service); *resolve.Resolver is one.
 type Resolver interface {
-	Resolve(sender, recipient string) (Route, error)
+	Resolve(sender, recipient string) resolve.Result
 }
 
 // Notifier sends delivery status notifications (the bounce, defer and
@@ -66,8 +54,9 @@ type Manager struct {
 	now   func() time.Time
 	sched *Scheduler
 
-	messages int // in the active queue, in core
-	rcpts    int // in-core recipients
+	messages int          // in the active queue, in core
+	rcpts    int          // in-core recipients
+	denv     *deliver.Env // bookkeeping for qmgr's own decisions
 	scans    [2]*scanner
 	nextScan int
 	deferRun time.Time // next periodic deferred queue scan
@@ -97,6 +86,8 @@ func New(set Settings, deps Deps) *Manager {
 		jobs:     make(chan func(), 4*set.ActiveLimit+64),
 	}
 	m.sched = NewScheduler(deps.Limits, set.MinBackoff, set.TransportRetry)
+	m.denv = &deliver.Env{Layout: deps.Layout, DelayRes: set.DelayResolution, SoftBounce: set.SoftBounce,
+		Info: deps.Log.Info, Warn: deps.Log.Warn, Now: deps.Now}
 	m.scans[scanIncoming] = newScanner(queue.Incoming)
 	m.scans[scanDeferred] = newScanner(queue.Deferred)
 	return m

@@ -18,6 +18,8 @@ type message struct {
 	deferred bool // a recipient must be tried again (message->flags)
 	nrcpt    int  // in-core recipients, for qmgr_message_recipient_limit
 
+	resolved map[rcptRef]string // resolver output that differs from the file
+
 	forceExpire bool // postsuper -e/-f (mode g+x)
 	flushEach   bool // fast flush: revive dead destinations (mode g+r)
 	ignoreDefer bool // override defer_transports (flush)
@@ -28,9 +30,23 @@ type rcptRef int
 
 func (m *message) rcpt(r rcptRef) *queue.Recipient { return &m.env.Recipients[r] }
 
-// stats returns the time stamps of a decision qmgr makes itself.
-func (m *message) stats() Stats {
-	return Stats{IncomingArrival: m.env.Arrival, ActiveArrival: m.activeAt}
+// address returns the address to deliver recipient r to: as resolved,
+// or as in the queue file.
+func (m *message) address(r rcptRef) string {
+	if a, ok := m.resolved[r]; ok {
+		return a
+	}
+	return m.rcpt(r).Address
+}
+
+func (m *message) setAddress(r rcptRef, addr string) {
+	if addr == m.rcpt(r).Address {
+		return
+	}
+	if m.resolved == nil {
+		m.resolved = map[rcptRef]string{}
+	}
+	m.resolved[r] = addr
 }
 
 // wantsSuccessNotice reports whether a recipient asked for NOTIFY=SUCCESS,

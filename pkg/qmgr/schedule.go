@@ -1,18 +1,12 @@
 package qmgr
 
 import (
-	"errors"
 	"slices"
 	"strings"
-)
 
-// decision is what qmgr itself does with a recipient that is not handed
-// to a delivery agent.
-type decision struct {
-	rcpt   rcptRef
-	action Action // Deferred, Bounced, or Sent (discarded double bounce)
-	dsn    DSN
-}
+	"github.com/postern/postern/pkg/deliver"
+	"github.com/postern/postern/pkg/resolve"
+)
 
 // schedule resolves the message's unfinished recipients and puts them in
 // delivery entries (qmgr_message_resolve, qmgr_message_assign). Decisions
@@ -64,27 +58,32 @@ func (e *Entry) full() bool {
 // the decision to take instead.
 func (m *Manager) route(msg *message, r rcptRef) (*destQueue, *decision) {
 	rc := msg.rcpt(r)
-	own := func(a Action, status, reason string) (*destQueue, *decision) {
+	own := func(a deliver.Status, status, reason string) (*destQueue, *decision) {
 		return nil, &decision{rcpt: r, action: a, dsn: DSN{Status: status, Reason: reason}}
 	}
 	if rc.Address == "" {
-		return own(Bounced, "5.1.3", "null recipient address")
+		return own(deliver.Bounced, "5.1.3", "null recipient address")
 	}
-	rt, err := m.deps.Resolver.Resolve(msg.env.Sender, rc.Address)
+	// qmgr_resolve_one: a failed lookup goes to the retry service, a
+	// malformed address to the error service.
+	rt := m.deps.Resolver.Resolve(msg.env.Sender, rc.Address)
 	switch {
-	case errors.Is(err, ErrBadAddress):
-		return own(Bounced, "5.1.3", "bad address syntax")
-	case err != nil:
-		return own(Deferred, "4.3.0", "address resolver failure")
+	case rt.Flags&resolve.FlagFail != 0:
+		return own(deliver.Deferred, "4.3.0", "address resolver failure")
+	case rt.Flags&resolve.FlagError != 0:
+		return own(deliver.Bounced, "5.1.3", "bad address syntax")
 	}
 	if msg.forceExpire {
-		return own(Deferred, "4.7.0", "message is administratively expired")
+		return own(deliver.Deferred, "4.7.0", "message is administratively expired")
 	}
-	if rt.Local && m.isDoubleBounce(rt.Recipient) {
-		return own(Sent, "2.0.0", "undeliverable postmaster notification discarded")
+	if rt.Recipient != "" {
+		msg.setAddress(r, rt.Recipient)
+	}
+	if rt.Flags&resolve.ClassLocal != 0 && m.isDoubleBounce(rt.Recipient) {
+		return own(deliver.Sent, "2.0.0", "undeliverable postmaster notification discarded")
 	}
 	if !msg.ignoreDefer && slices.Contains(m.set.DeferTransports, rt.Transport) {
-		return own(Deferred, "4.3.2", "deferred transport")
+		return own(deliver.Deferred, "4.3.2", "deferred transport")
 	}
 	name := m.queueName(rt)
 	if msg.flushEach {
@@ -92,7 +91,7 @@ func (m *Manager) route(msg *message, r rcptRef) (*destQueue, *decision) {
 	}
 	q, dead := m.sched.Lookup(rt.Transport, name, rt.Nexthop)
 	if dead != nil {
-		return own(Deferred, dead.Status, dead.Reason)
+		return own(deliver.Deferred, dead.Status, dead.Reason)
 	}
 	return q, nil
 }
@@ -101,7 +100,7 @@ func (m *Manager) route(msg *message, r rcptRef) (*destQueue, *decision) {
 // recipient limit of 1 the recipient's local part (without address
 // extension) at the next hop, so that each recipient is its own
 // destination (qmgr_message_resolve). Lower case.
-func (m *Manager) queueName(rt Route) string {
+func (m *Manager) queueName(rt resolve.Result) string {
 	if rt.Transport == "error" || rt.Transport == "retry" || m.sched.RecipientLimit(rt.Transport) != 1 {
 		return strings.ToLower(rt.Nexthop)
 	}

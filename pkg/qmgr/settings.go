@@ -21,6 +21,7 @@ type Settings struct {
 	DoubleBounceSender  string        // double_bounce_sender
 	RecipientDelimiter  string        // recipient_delimiter
 	DelayResolution     int           // delay_logging_resolution_limit
+	SoftBounce          bool          // soft_bounce
 }
 
 // SettingsFromConfig reads Settings, with Postfix's adjustments and
@@ -60,6 +61,10 @@ func SettingsFromConfig(cfg *config.Config, warn func(string)) (Settings, error)
 			return s, err
 		}
 		*p.dst = v
+	}
+	var err error
+	if s.SoftBounce, err = cfg.Bool("soft_bounce"); err != nil {
+		return s, err
 	}
 	s.DeferTransports = cfg.List("defer_transports")
 	s.DoubleBounceSender = cfg.Get("double_bounce_sender")
