@@ -363,7 +363,7 @@ func TestDoubleBounceDiscarded(t *testing.T) {
 	id := h.inject("", "double-bounce@mx.example.com")
 	h.m.Trigger([]byte("W"))
 	h.waitLog(id + ": removed")
-	if !h.log.has(id + ": to=<double-bounce@mx.example.com>, relay=none, delay=") ||
+	if !h.log.has(id+": to=<double-bounce@mx.example.com>, relay=none, delay=") ||
 		!h.log.has("dsn=2.0.0, status=sent (undeliverable postmaster notification discarded)") {
 		t.Errorf("log:\n%s", h.log.text())
 	}
