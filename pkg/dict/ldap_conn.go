@@ -100,7 +100,7 @@ func (e errNoServer) Unwrap() error { return e.err }
 // server_host that accepts it, then STARTTLS and the bind when configured.
 // Failures are logged with Postfix's words.
 func (c *ldapConfig) connect(warn func(string, ...any)) (*ldap.Conn, error) {
-	conn, host, err := c.dialFirst()
+	conn, server, err := c.dialFirst()
 	if err != nil {
 		// libldap connects lazily: the first operation reports the failure.
 		switch {
@@ -112,7 +112,7 @@ func (c *ldapConfig) connect(warn func(string, ...any)) (*ldap.Conn, error) {
 		return nil, err
 	}
 	if c.startTLS {
-		tc, err := c.tlsConfig(host)
+		tc, err := c.tlsConfig(urlHost(server))
 		if err == nil {
 			err = conn.StartTLS(tc)
 		}
@@ -125,7 +125,7 @@ func (c *ldapConfig) connect(warn func(string, ...any)) (*ldap.Conn, error) {
 	if c.bind {
 		var err error
 		if c.sasl {
-			err = conn.ExternalBind()
+			err = c.externalBind(conn, server)
 		} else {
 			_, err = conn.SimpleBind(&ldap.SimpleBindRequest{
 				Username: c.bindDN, Password: c.bindPW, AllowEmptyPassword: true,
@@ -138,6 +138,18 @@ func (c *ldapConfig) connect(warn func(string, ...any)) (*ldap.Conn, error) {
 		}
 	}
 	return conn, nil
+}
+
+// externalBind binds with SASL EXTERNAL. As with Cyrus SASL, the
+// mechanism is only available when the connection carries an identity:
+// an ldapi:// socket or a TLS client certificate.
+func (c *ldapConfig) externalBind(conn *ldap.Conn, server string) error {
+	scheme, _, _ := ldapURLBody(server)
+	_, tlsOn := conn.TLSConnectionState()
+	if scheme != "ldapi" && !(tlsOn && c.tls.certFile != "") {
+		return ldapClientError{ldapAuthUnknown, "SASL EXTERNAL needs an ldapi:// server or a TLS client certificate"}
+	}
+	return conn.ExternalBind()
 }
 
 func (c *ldapConfig) warnStartTLS(warn func(string, ...any), err error) {
@@ -160,8 +172,8 @@ func (c *ldapConfig) bindDNLog() string {
 }
 
 // dialFirst connects to the servers in turn, as libldap does with a list
-// of URIs, and returns the connection and the host name it went to. The
-// error of the last one is returned when none answers.
+// of URIs, and returns the connection and the URL it went to. The error of
+// the last one is returned when none answers.
 func (c *ldapConfig) dialFirst() (*ldap.Conn, string, error) {
 	var last error
 	for _, u := range c.urls {
@@ -177,7 +189,7 @@ func (c *ldapConfig) dialFirst() (*ldap.Conn, string, error) {
 		conn, err := ldap.DialURL(u, opts...)
 		if err == nil {
 			conn.SetTimeout(c.timeout)
-			return conn, urlHost(u), nil
+			return conn, u, nil
 		}
 		last = err
 	}

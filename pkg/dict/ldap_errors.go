@@ -17,6 +17,7 @@ const (
 	ldapLocalError   = -2 // LDAP_LOCAL_ERROR
 	ldapDecodingErr  = -4 // LDAP_DECODING_ERROR
 	ldapTimeout      = -5 // LDAP_TIMEOUT
+	ldapAuthUnknown  = -6 // LDAP_AUTH_UNKNOWN
 	ldapFilterError  = -7 // LDAP_FILTER_ERROR
 	ldapNoSuchObject = 32 // LDAP_NO_SUCH_OBJECT
 )
@@ -57,8 +58,21 @@ func ldapErr2String(code int) string {
 	return "Unknown error"
 }
 
+// ldapClientError is a failure found on the client side, with the
+// libldap code that reports it.
+type ldapClientError struct {
+	code int
+	msg  string
+}
+
+func (e ldapClientError) Error() string { return e.msg }
+
 // ldapErrCode maps a go-ldap error to the code libldap would report.
 func ldapErrCode(err error) int {
+	var ce ldapClientError
+	if errors.As(err, &ce) {
+		return ce.code
+	}
 	var le *ldap.Error
 	if !errors.As(err, &le) {
 		return ldapLocalError

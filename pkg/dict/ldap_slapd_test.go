@@ -99,7 +99,7 @@ func freePort(t *testing.T) int {
 
 // writeConfig writes slapd.conf: test schema, mdb database, ACLs that hide
 // ou=private from anonymous clients, TLS certificate, and SASL EXTERNAL
-// over ldapi:// mapped to uid=postfix.
+// over ldapi:// or with the client certificate mapped to uid=postfix.
 func (s *slapd) writeConfig() {
 	schema, err := filepath.Abs("testdata/ldap/postern.schema")
 	if err != nil {
@@ -118,7 +118,9 @@ pidfile %[3]s/slapd.pid
 TLSCACertificateFile %[3]s/ca.pem
 TLSCertificateFile %[3]s/server.pem
 TLSCertificateKeyFile %[3]s/server.key
+TLSVerifyClient try
 authz-regexp "gidNumber=.*,cn=peercred,cn=external,cn=auth" "uid=postfix,ou=people,%[4]s"
+authz-regexp "cn=postfix-client" "uid=postfix,ou=people,%[4]s"
 database mdb
 suffix "%[4]s"
 rootdn "%[5]s"
@@ -203,8 +205,10 @@ func (s *slapd) ldapadd(file string) {
 	}
 }
 
-// writeTestCerts makes a CA and a server certificate for 127.0.0.1 and
-// localhost in dir (ca.pem, server.pem, server.key); it returns the CA file.
+// writeTestCerts makes a CA, a server certificate for 127.0.0.1 and
+// localhost and a client certificate for "cn=postfix-client" in dir
+// (ca.pem, server.pem, server.key, client.pem, client.key); it returns
+// the CA file.
 func writeTestCerts(t *testing.T, dir string) string {
 	t.Helper()
 	caKey, caCert, caDER := makeCert(t, nil, nil, &x509.Certificate{
@@ -220,14 +224,26 @@ func writeTestCerts(t *testing.T, dir string) string {
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	})
-	keyDER, err := x509.MarshalPKCS8PrivateKey(srvKey)
+	cliKey, _, cliDER := makeCert(t, caKey, caCert, &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "postfix-client"},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+	writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", caDER)
+	writePEM(t, filepath.Join(dir, "server.pem"), "CERTIFICATE", srvDER)
+	writeKey(t, filepath.Join(dir, "server.key"), srvKey)
+	writePEM(t, filepath.Join(dir, "client.pem"), "CERTIFICATE", cliDER)
+	writeKey(t, filepath.Join(dir, "client.key"), cliKey)
+	return filepath.Join(dir, "ca.pem")
+}
+
+func writeKey(t *testing.T, path string, key *ecdsa.PrivateKey) {
+	t.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", caDER)
-	writePEM(t, filepath.Join(dir, "server.pem"), "CERTIFICATE", srvDER)
-	writePEM(t, filepath.Join(dir, "server.key"), "PRIVATE KEY", keyDER)
-	return filepath.Join(dir, "ca.pem")
+	writePEM(t, path, "PRIVATE KEY", der)
 }
 
 // makeCert creates a certificate from tmpl, signed by parent (self-signed
