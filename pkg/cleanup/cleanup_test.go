@@ -258,6 +258,7 @@ func TestResentHeaders(t *testing.T) {
 }
 
 func TestHeaderSizeLimit(t *testing.T) {
+	// Inputs and results as Postfix 3.7.11 gives them with header_size_limit = 200.
 	h := newHarness(t, "header_size_limit = 200\n")
 	long := "X-Long: start\n" + strings.Repeat("\tcontinued line of a long header\n", 50)
 	body := "\n" + strings.Repeat("body text that is not limited\n", 100)
@@ -266,23 +267,27 @@ func TestHeaderSizeLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, content := h.read(id)
-	_, rest, _ := strings.Cut(content, "X-Long:")
-	hdr, after, _ := strings.Cut(rest, "\nSubject: after\n")
-	if n := len("X-Long:" + hdr); n > 200+40 || n < 150 {
-		t.Errorf("long header kept %d bytes", n)
+	want := "X-Long: start\n" + strings.Repeat("\tcontinued line of a long header\n", 5) +
+		"\tcontinued line of a \nSubject: after\n" + body
+	if !strings.HasSuffix(content, want) {
+		t.Errorf("content %q", content)
 	}
-	if after != body {
-		t.Errorf("body damaged")
-	}
-	// One over-long header line without a newline in sight.
+	// One over-long header line.
 	id, err = h.send(smtpMeta, "a@example.org", []string{"b@example.com"},
 		"X-Huge: "+strings.Repeat("h", 5000)+"\nSubject: s\n\nok\n")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, content = h.read(id)
-	if !strings.Contains(content, "\nX-Huge: hhh") || strings.Count(content, "h") > 260 || !strings.HasSuffix(content, "\nSubject: s\n\nok\n") {
+	if !strings.HasSuffix(content, "\nX-Huge: "+strings.Repeat("h", 192)+"\nSubject: s\n\nok\n") {
 		t.Errorf("huge header: %q", content)
+	}
+	// A cut close to the limit falls on a line boundary.
+	near := "X-Near: " + strings.Repeat("n", 180) + "\n\t" + strings.Repeat("m", 50) + "\n"
+	id, _ = h.send(smtpMeta, "a@example.org", []string{"b@example.com"}, near+"\n")
+	_, content = h.read(id)
+	if !strings.HasSuffix(content, "\nX-Near: "+strings.Repeat("n", 180)+"\n\n") {
+		t.Errorf("nice cut: %q", content)
 	}
 }
 

@@ -85,7 +85,7 @@ func (m *Message) header(h string) {
 	name, value, _ := strings.Cut(h, ":")
 	info, known := knownHeaders[strings.ToLower(name)]
 	if !known {
-		m.out([]byte(h + "\n"))
+		m.outHeader(h)
 		return
 	}
 	b := m.body
@@ -108,6 +108,30 @@ func (m *Message) header(h string) {
 	}
 	if m.hdrRewrite && (info.sender || info.rcpt) {
 		h = m.rewriteHeader(name, value, info.sender)
+	}
+	m.outHeader(h)
+}
+
+// outHeader writes a logical header, cut to header_size_limit as
+// cleanup_out_header() does: at the last line boundary before the limit
+// when that keeps more than 90% of it ("nice cut"), else at exactly the
+// limit ("unkind cut").
+func (m *Message) outHeader(h string) {
+	limit := m.c.p.headerSizeLimit
+	for pos := 0; len(h) > limit && pos < len(h); {
+		end := len(h)
+		if nl := strings.IndexByte(h[pos:], '\n'); nl >= 0 {
+			end = pos + nl
+		}
+		if end > limit {
+			if pos > 0 && float64(pos) > 0.9*float64(limit) {
+				h = h[:pos-1]
+			} else {
+				h = h[:limit]
+			}
+			break
+		}
+		pos = end + 1
 	}
 	m.out([]byte(h + "\n"))
 }

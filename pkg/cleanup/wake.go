@@ -1,9 +1,13 @@
 package cleanup
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -19,30 +23,50 @@ func (c *Cleanup) wake() {
 		c.opts.Wake()
 		return
 	}
-	WakeQmgr(c.layout.Dir)
+	if err := WakeQmgr(c.layout.Dir); err != nil {
+		c.logf("warning", "%v", err)
+	}
 }
 
-// WakeQmgr writes the wake-up request "W" (QMGR_REQ_SCAN_INCOMING) to
+// WakeQmgr writes the wake-up request "W" (TRIGGER_REQ_WAKEUP) to
 // $queue_directory/public/qmgr, a FIFO or a UNIX socket depending on
-// master.cf (mail_trigger()). A missing or unresponsive qmgr is not an
-// error: the message is on disk and qmgr's periodic scan finds it.
-func WakeQmgr(queueDir string) {
+// master.cf (mail_trigger(), fifo_trigger(), unix_trigger(): over a
+// socket the request is followed by a NUL byte). A qmgr that does not
+// answer is no error: the message is on disk and qmgr's periodic scan
+// finds it. The only error, worded as Postfix's, is a trigger that does
+// not exist or is neither a FIFO nor a socket; the caller logs it as a
+// warning.
+func WakeQmgr(queueDir string) error {
 	path := filepath.Join(queueDir, "public", "qmgr")
 	st, err := os.Stat(path)
 	if err != nil {
-		return
+		return fmt.Errorf("unable to look up public/qmgr: %s", errText(err))
 	}
-	if st.Mode()&os.ModeNamedPipe != 0 {
+	switch {
+	case st.Mode()&os.ModeNamedPipe != 0:
 		wakeFIFO(path)
-		return
+	case st.Mode()&os.ModeSocket != 0:
+		conn, err := net.DialTimeout("unix", path, wakeTimeout)
+		if err != nil {
+			return nil
+		}
+		conn.SetDeadline(time.Now().Add(wakeTimeout))
+		conn.Write([]byte("W\x00"))
+		conn.Close()
+	default:
+		return fmt.Errorf("public/qmgr is not a socket or a fifo")
 	}
-	conn, err := net.DialTimeout("unix", path, wakeTimeout)
-	if err != nil {
-		return
+	return nil
+}
+
+// errText is strerror(3) text ("No such file or directory").
+func errText(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		s := errno.Error()
+		return strings.ToUpper(s[:1]) + s[1:]
 	}
-	conn.SetDeadline(time.Now().Add(wakeTimeout))
-	conn.Write([]byte("W"))
-	conn.Close()
+	return err.Error()
 }
 
 // wakeFIFO writes to a FIFO without blocking: with no reader the open
