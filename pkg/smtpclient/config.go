@@ -1,0 +1,193 @@
+package smtpclient
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/postern/postern/pkg/config"
+	"github.com/postern/postern/pkg/dict"
+	"github.com/postern/postern/pkg/maillog"
+	"github.com/postern/postern/pkg/resolve"
+)
+
+// Timeouts are the per-stage time limits (smtp_*_timeout, lmtp_*_timeout).
+type Timeouts struct {
+	Connect, Helo, Mail, Rcpt, DataInit, DataXfer, DataDone, Quit, StartTLS, Rset time.Duration
+}
+
+// Config is everything the client reads from main.cf; NewConfig fills
+// it, tests build it by hand.
+type Config struct {
+	LMTP               bool
+	MyHostname         string
+	HeloName           string // smtp_helo_name, lmtp_lhlo_name
+	DefaultService     string // smtp_tcp_port, lmtp_tcp_port
+	DNS                bool   // smtp_host_lookup has dns and not disable_dns_lookups
+	IPv4, IPv6         bool   // inet_protocols
+	MXAddrLimit        int    // smtp_mx_address_limit (0: none)
+	MXSessionLimit     int    // smtp_mx_session_limit (0: none)
+	FallbackRelay      []string
+	Relayhost          string // to tell "relayhost configuration problem"
+	SkipFiveXXGreeting bool
+	SkipQuitResponse   bool
+	AlwaysEHLO         bool
+	NeverEHLO          bool
+	LineLimit          int    // smtp_line_length_limit (0: none)
+	QueueDir           string // base of relative lmtp unix: paths
+	TLS                TLSConfig
+	Timeouts           Timeouts
+	Generic            *dict.Maps // smtp_generic_maps
+	GenericExt         bool       // "generic" in propagate_unmatched_extensions
+	AddrParams         dict.AddrParams
+	OwnAddr            func(netip.Addr) bool // this machine (MX loop detection)
+	Resolver           Resolver
+	Dialer             func(ctx context.Context, network, addr string) (net.Conn, error)
+	Info, Warn         func(format string, args ...any)
+}
+
+func (c *Config) info(f string, a ...any) {
+	if c.Info != nil {
+		c.Info(f, a...)
+	}
+}
+
+func (c *Config) warn(f string, a ...any) {
+	if c.Warn != nil {
+		c.Warn(f, a...)
+	}
+}
+
+// NewConfig reads the smtp_* (or, with lmtp, lmtp_*) parameters.
+func NewConfig(cfg *config.Config, lmtp bool) (*Config, error) {
+	pfx := "smtp_"
+	if lmtp {
+		pfx = "lmtp_"
+	}
+	c := &Config{LMTP: lmtp, Resolver: net.DefaultResolver, Info: maillog.Info, Warn: maillog.Warn}
+	r := &reader{cfg: cfg}
+	c.MyHostname = r.str("myhostname")
+	c.DefaultService = r.str(pfx + "tcp_port")
+	c.HeloName = r.str(pfx + map[bool]string{false: "helo_name", true: "lhlo_name"}[lmtp])
+	c.QueueDir = r.str("queue_directory")
+	c.Relayhost = r.str("relayhost")
+	c.FallbackRelay = SplitDestinations(r.str(pfx + "fallback_relay"))
+	lookup := r.str(pfx + "host_lookup")
+	c.DNS = strings.Contains(lookup, "dns") && !r.boolean("disable_dns_lookups")
+	proto := strings.ToLower(r.str("inet_protocols"))
+	c.IPv4 = proto == "all" || strings.Contains(proto, "ipv4")
+	c.IPv6 = proto == "all" || strings.Contains(proto, "ipv6")
+	c.MXAddrLimit = r.integer(pfx + "mx_address_limit")
+	c.MXSessionLimit = r.integer(pfx + "mx_session_limit")
+	c.SkipFiveXXGreeting = r.boolean(pfx + "skip_5xx_greeting")
+	c.SkipQuitResponse = r.boolean(pfx + "skip_quit_response")
+	if !lmtp {
+		c.AlwaysEHLO = r.boolean("smtp_always_send_ehlo")
+		c.NeverEHLO = r.boolean("smtp_never_send_ehlo")
+	}
+	c.LineLimit = r.integer(pfx + "line_length_limit")
+	c.Timeouts = r.timeouts(pfx, lmtp)
+	c.TLS = r.tls(pfx)
+	if r.boolean(pfx + "sasl_auth_enable") {
+		r.fail(fmt.Errorf("%ssasl_auth_enable = yes: the SMTP client SASL authentication is not implemented", pfx))
+	}
+	r.generic(c, pfx)
+	if r.err != nil {
+		return nil, r.err
+	}
+	own, err := resolve.OwnAddrs(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c.OwnAddr = own
+	return c, nil
+}
+
+// reader collects the first configuration error.
+type reader struct {
+	cfg *config.Config
+	err error
+}
+
+func (r *reader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+func (r *reader) str(name string) string {
+	v, err := r.cfg.Value(name)
+	r.fail(err)
+	return v
+}
+
+func (r *reader) boolean(name string) bool {
+	v, err := r.cfg.Bool(name)
+	r.fail(err)
+	return v
+}
+
+func (r *reader) integer(name string) int {
+	v, err := r.cfg.Int(name)
+	r.fail(err)
+	return v
+}
+
+func (r *reader) duration(name string) time.Duration {
+	v, err := r.cfg.Duration(name)
+	r.fail(err)
+	return v
+}
+
+func (r *reader) timeouts(pfx string, lmtp bool) Timeouts {
+	helo := "helo_timeout"
+	if lmtp {
+		helo = "lhlo_timeout"
+	}
+	return Timeouts{
+		Connect: r.duration(pfx + "connect_timeout"), Helo: r.duration(pfx + helo),
+		Mail: r.duration(pfx + "mail_timeout"), Rcpt: r.duration(pfx + "rcpt_timeout"),
+		DataInit: r.duration(pfx + "data_init_timeout"), DataXfer: r.duration(pfx + "data_xfer_timeout"),
+		DataDone: r.duration(pfx + "data_done_timeout"), Quit: r.duration(pfx + "quit_timeout"),
+		StartTLS: r.duration(pfx + "starttls_timeout"), Rset: r.duration(pfx + "rset_timeout"),
+	}
+}
+
+// tls reads the TLS settings; an empty security level falls back to the
+// obsolete smtp_use_tls / smtp_enforce_tls.
+func (r *reader) tls(pfx string) TLSConfig {
+	t := TLSConfig{Level: r.str(pfx + "tls_security_level"), Wrapper: r.boolean(pfx + "tls_wrappermode"),
+		LogLevel: r.integer(pfx + "tls_loglevel"), NoteOffer: r.boolean(pfx + "tls_note_starttls_offer"),
+		CAFile: r.str(pfx + "tls_CAfile"), CertFile: r.str(pfx + "tls_cert_file"), KeyFile: r.str(pfx + "tls_key_file")}
+	if t.Level == "" {
+		switch {
+		case r.boolean(pfx + "enforce_tls"):
+			t.Level = "encrypt"
+		case r.boolean(pfx + "use_tls"):
+			t.Level = "may"
+		default:
+			t.Level = "none"
+		}
+	}
+	return t
+}
+
+// generic opens smtp_generic_maps.
+func (r *reader) generic(c *Config, pfx string) {
+	spec := r.str(pfx + "generic_maps")
+	c.AddrParams = dict.AddrParams{Delimiter: r.str("recipient_delimiter"), Myorigin: r.str("myorigin")}
+	for _, w := range r.cfg.List("propagate_unmatched_extensions") {
+		if w == "generic" {
+			c.GenericExt = true
+		}
+	}
+	if spec == "" || r.err != nil {
+		return
+	}
+	m, err := dict.OpenMaps(pfx+"generic_maps", spec, dict.Options{Flags: dict.MapsFlags, Param: r.cfg.Get})
+	r.fail(err)
+	c.Generic = m
+}
