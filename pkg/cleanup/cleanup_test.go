@@ -18,7 +18,7 @@ import (
 
 // harness is a Cleanup over a temporary queue with captured logs.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	c     *Cleanup
 	l     *queue.Layout
 	mu    sync.Mutex
@@ -35,7 +35,7 @@ inet_interfaces = loopback-only
 compatibility_level = 3.6
 `
 
-func newHarness(t *testing.T, extra string) *harness {
+func newHarness(t testing.TB, extra string) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	l, err := queue.NewLayoutFrom(filepath.Join(dir, "spool"), []string{"deferred", "defer"}, 1, false)

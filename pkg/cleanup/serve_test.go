@@ -12,7 +12,7 @@ import (
 )
 
 // startDaemon serves the cleanup protocol on a temporary UNIX socket.
-func startDaemon(t *testing.T, h *harness) string {
+func startDaemon(t testing.TB, h *harness) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "cleanup")
 	ln, err := net.Listen("unix", path)
