@@ -2,6 +2,7 @@ package dict
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -401,4 +402,53 @@ func TestLDAPMainCfForm(t *testing.T) {
 		err.Error() != "bad numerical configuration: ldapsource_timeout = soon" {
 		t.Errorf("bad main.cf value: %v", err)
 	}
+}
+
+// TestLDAPTimeout uses a server that accepts connections and never
+// answers: the lookup fails once timeout has passed.
+func TestLDAPTimeout(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, silent, until the listener closes
+		}
+	}()
+	for _, bind := range []string{"no", "yes"} {
+		d, w := openCF(t, 0, "server_host = ldap://"+l.Addr().String(), "search_base = dc=example,dc=com",
+			"bind = "+bind, "timeout = 1")
+		checkLookups(t, d, w, []ldapCase{{key: "alice@example.com", fail: true}})
+		if !w.has("-5") || !w.has("Timed out") {
+			t.Errorf("bind = %s: warnings:\n%s", bind, w)
+		}
+	}
+}
+
+// TestLDAPConcurrent looks up from several goroutines at once on one
+// table (run with -race).
+func TestLDAPConcurrent(t *testing.T) {
+	s := startSlapd(t)
+	d, w := openCF(t, 0, s.base()...)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 20; j++ {
+				v, ok, err := d.Lookup("bob@example.com")
+				if err != nil || !ok || v != "bob@mail.example.com,bob@backup.example.net" {
+					t.Errorf("Lookup = %q, %v, %v\n%s", v, ok, err, w)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
