@@ -27,6 +27,8 @@
 //     then, for recipients, virtual_alias_maps with recursive expansion
 //     (virtual_alias_recursion_limit, virtual_alias_expansion_limit,
 //     virtual_alias_address_length_limit) and duplicate elimination;
+//   - automatic BCC recipients: sender_bcc_maps, recipient_bcc_maps,
+//     always_bcc (not for internally generated mail);
 //   - headers: a Received: header is prepended; missing Message-Id:,
 //     Date: and From: (and To: with undisclosed_recipients_header for
 //     local submissions without recipients headers) are added at the end
@@ -45,7 +47,8 @@
 // sender_canonical_maps, recipient_canonical_maps, canonical_classes,
 // sender_canonical_classes, recipient_canonical_classes, virtual_alias_maps,
 // virtual_alias_recursion_limit, virtual_alias_expansion_limit,
-// virtual_alias_address_length_limit, recipient_delimiter,
+// virtual_alias_address_length_limit, always_bcc, sender_bcc_maps,
+// recipient_bcc_maps, recipient_delimiter,
 // propagate_unmatched_extensions, header_size_limit, message_size_limit,
 // undisclosed_recipients_header, always_add_missing_headers,
 // receive_override_options, enable_original_recipient, delay_warning_time,
@@ -118,6 +121,8 @@ type Cleanup struct {
 	sendCanon  *dict.Maps // sender_canonical_maps
 	rcptCanon  *dict.Maps // recipient_canonical_maps
 	virtual    *dict.Maps // virtual_alias_maps
+	senderBcc  *dict.Maps // sender_bcc_maps
+	rcptBcc    *dict.Maps // recipient_bcc_maps
 }
 
 // New reads cleanup's parameters and opens its tables. It fails on a bad
@@ -162,6 +167,7 @@ func (c *Cleanup) openTables() error {
 	}{
 		{"canonical_maps", &c.canonical}, {"sender_canonical_maps", &c.sendCanon},
 		{"recipient_canonical_maps", &c.rcptCanon}, {"virtual_alias_maps", &c.virtual},
+		{"sender_bcc_maps", &c.senderBcc}, {"recipient_bcc_maps", &c.rcptBcc},
 	} {
 		if *t.dst, err = openMaps(t.name, c.cfg.Get(t.name), dopts); err != nil {
 			return err
@@ -172,7 +178,7 @@ func (c *Cleanup) openTables() error {
 
 // Close closes the tables.
 func (c *Cleanup) Close() error {
-	for _, m := range []*dict.Maps{c.canonical, c.sendCanon, c.rcptCanon, c.virtual} {
+	for _, m := range []*dict.Maps{c.canonical, c.sendCanon, c.rcptCanon, c.virtual, c.senderBcc, c.rcptBcc} {
 		if m != nil {
 			m.Close()
 		}

@@ -37,6 +37,9 @@ func (m *Message) Commit() (string, error) {
 		return "", err
 	}
 	m.finishContent()
+	if m.failed == nil {
+		m.alwaysBcc()
+	}
 	if m.failed == nil && m.nrcpt == 0 {
 		m.fail(errNoRecipients())
 	}

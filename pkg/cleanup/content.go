@@ -199,4 +199,7 @@ func (m *Message) finishContent() {
 	if !b.lastLF {
 		m.out([]byte{'\n'})
 	}
+	if m.failed == nil {
+		m.writeErr(m.w.EndContent())
+	}
 }

@@ -104,6 +104,7 @@ func (m *Message) SetSender(addr, ret, envid string) error {
 	m.senderSet = true
 	m.sender = m.canonSender(addr)
 	m.writeErr(m.w.SetSender(m.sender))
+	m.bccLookup(m.c.senderBcc, m.sender)
 	if ret != "" {
 		m.writeErr(m.w.AddAttr(queue.AttrDSNRet, ret))
 	}
@@ -172,5 +173,6 @@ func (m *Message) AddRecipient(addr, orcpt, notify string) error {
 		orig = addr
 	}
 	m.outRecipient(orcpt, mask, orig, clean)
+	m.bccLookup(c.rcptBcc, clean)
 	return nil
 }

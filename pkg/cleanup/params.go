@@ -23,6 +23,7 @@ var Params = []string{
 	"hopcount_limit", "always_add_missing_headers", "undisclosed_recipients_header",
 	"enable_original_recipient", "receive_override_options", "duplicate_filter_limit",
 	"smtpd_sasl_authenticated_header", "content_filter", "delay_warning_time",
+	"always_bcc", "sender_bcc_maps", "recipient_bcc_maps",
 	"queue_directory", "hash_queue_names", "hash_queue_depth", "enable_long_queue_ids",
 }
 
@@ -50,6 +51,7 @@ type params struct {
 	saslAuthHeader                           bool
 	contentFilter                            string
 	dupFilterLimit                           int
+	alwaysBcc                                string
 	delayWarning                             time.Duration
 }
 
@@ -148,6 +150,7 @@ func readParams(cfg *config.Config) (*params, error) {
 		saslAuthHeader:      r.boolean("smtpd_sasl_authenticated_header"),
 		contentFilter:       r.str("content_filter"),
 		dupFilterLimit:      r.integer("duplicate_filter_limit"),
+		alwaysBcc:           r.str("always_bcc"),
 	}
 	if r.err != nil {
 		return nil, r.err

@@ -214,3 +214,34 @@ func TestRemoteHeaderRewriteDomain(t *testing.T) {
 		}
 	}
 }
+
+func TestAutomaticBcc(t *testing.T) {
+	h := newHarness(t, "always_bcc = archive\nsender_bcc_maps = "+table(t, "alice@example.org sent-copy@example.net")+
+		"\nrecipient_bcc_maps = "+table(t, "@example.com rcvd-copy@example.net")+
+		"\nvirtual_alias_maps = "+table(t, "archive@example.com arch1@example.net, arch2@example.net")+"\n")
+	id, err := h.send(smtpMeta, "alice@example.org", []string{"bob@example.com"}, "\nbody\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := h.read(id)
+	if got := strings.Join(rcptAddrs(env), " "); got != "sent-copy@example.net bob@example.com rcvd-copy@example.net arch1@example.net arch2@example.net" {
+		t.Errorf("recipients %q", got)
+	}
+	for _, r := range env.Recipients {
+		if r.Address != "bob@example.com" && r.Notify != queue.NotifyNever {
+			t.Errorf("bcc %s notify %d", r.Address, r.Notify)
+		}
+	}
+	// Notices (bounces) get no automatic BCC.
+	m, _ := h.c.Begin(Meta{Origin: "bounce"})
+	m.SetSender("", "", "")
+	m.AddRecipient("alice@example.org", "", "")
+	id, err = m.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ = h.read(id)
+	if got := strings.Join(rcptAddrs(env), " "); got != "alice@example.org" {
+		t.Errorf("bounce recipients %q", got)
+	}
+}
