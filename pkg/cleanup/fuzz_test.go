@@ -61,4 +61,3 @@ func FuzzContent(f *testing.F) {
 		}
 	})
 }
-
