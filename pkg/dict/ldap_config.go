@@ -73,8 +73,9 @@ func loadLDAPConfig(name string, opts Options) (*ldapConfig, error) {
 	return c, nil
 }
 
-// loadServers reads server_host, server_port, version and scope.
-// server_host items are LDAP URLs or host[:port] (made ldap://host:port).
+// loadServers reads server_host, server_port, version, scope and
+// start_tls. server_host items are LDAP URLs or host[:port] (made
+// ldap://host:port).
 func (c *ldapConfig) loadServers(p *ldapParams, opts Options) error {
 	hosts, err := p.str("server_host", "localhost", 1, 0)
 	if err != nil {
@@ -84,39 +85,66 @@ func (c *ldapConfig) loadServers(p *ldapParams, opts Options) error {
 	if err != nil {
 		return err
 	}
-	// Debian's Postfix 3.7 defaults to version 3, as its ldap_table(5)
-	// says (upstream: 2, and "using 2" below).
-	version, err := p.int("version", 3, 2, 0)
+	version, err := c.loadVersion(p, opts)
 	if err != nil {
 		return err
 	}
-	if version != 2 && version != 3 {
-		opts.warnf("dict_ldap_open: %s Unknown version %d, using 3.", c.name, version)
-		version = 3
-	}
 	for _, h := range strings.FieldsFunc(hosts, isListSep) {
-		if !isLDAPURL(h) {
-			if !strings.Contains(h, ":") {
-				h += ":" + strconv.Itoa(port)
-			}
-			c.urls = append(c.urls, "ldap://"+h)
-			continue
-		}
-		scheme, _, _ := ldapURLBody(h)
-		if err := checkServerURL(h, scheme); err != nil {
-			opts.warnf("dict_ldap_open: error parsing URL %s: %v; skipping", h, err)
-			continue
-		}
-		if scheme != "ldap" && version != 3 {
-			opts.warnf("dict_ldap_open: URL scheme %s requires protocol version 3", scheme)
-			version = 3
-		}
-		c.ldaps = c.ldaps || scheme == "ldaps"
-		c.urls = append(c.urls, h)
+		version = c.addServer(h, port, version, opts)
 	}
 	if len(c.urls) == 0 {
 		return fmt.Errorf("%s: no usable server_host in %q", p.name, hosts)
 	}
+	if err := c.loadScope(p, opts); err != nil {
+		return err
+	}
+	c.startTLS, err = p.bool("start_tls", false)
+	if err == nil && c.startTLS && version < 3 {
+		opts.warnf("dict_ldap_open: %s start_tls requires protocol version 3", c.name)
+	}
+	return err
+}
+
+// loadVersion reads the protocol version. Debian's Postfix 3.7 defaults to
+// 3, as its ldap_table(5) says (upstream: 2, and "using 2" below).
+//
+// XXX: go-ldap speaks LDAPv3 only; "version = 2" is accepted and LDAPv3 is
+// used anyway.
+func (c *ldapConfig) loadVersion(p *ldapParams, opts Options) (int, error) {
+	version, err := p.int("version", 3, 2, 0)
+	if err == nil && version != 2 && version != 3 {
+		opts.warnf("dict_ldap_open: %s Unknown version %d, using 3.", c.name, version)
+		version = 3
+	}
+	return version, err
+}
+
+// addServer adds one server_host item and returns the protocol version,
+// raised to 3 for URL schemes that need it.
+func (c *ldapConfig) addServer(h string, port, version int, opts Options) int {
+	if !isLDAPURL(h) {
+		if !strings.Contains(h, ":") {
+			h += ":" + strconv.Itoa(port)
+		}
+		c.urls = append(c.urls, "ldap://"+h)
+		return version
+	}
+	scheme, _, _ := ldapURLBody(h)
+	if err := checkServerURL(h, scheme); err != nil {
+		opts.warnf("dict_ldap_open: error parsing URL %s: %v; skipping", h, err)
+		return version
+	}
+	if scheme != "ldap" && version != 3 {
+		opts.warnf("dict_ldap_open: URL scheme %s requires protocol version 3", scheme)
+		version = 3
+	}
+	c.ldaps = c.ldaps || scheme == "ldaps"
+	c.urls = append(c.urls, h)
+	return version
+}
+
+// loadScope reads the search scope.
+func (c *ldapConfig) loadScope(p *ldapParams, opts Options) error {
 	scope, err := p.str("scope", "sub", 1, 0)
 	if err != nil {
 		return err
@@ -132,13 +160,7 @@ func (c *ldapConfig) loadServers(p *ldapParams, opts Options) error {
 		opts.warnf("dict_ldap_open: %s: Unrecognized value %s specified for scope; using sub", c.name, scope)
 		c.scope = ldap.ScopeWholeSubtree
 	}
-	// XXX: go-ldap speaks LDAPv3 only; "version = 2" is accepted and
-	// LDAPv3 is used anyway.
-	c.startTLS, err = p.bool("start_tls", false)
-	if err == nil && c.startTLS && version < 3 {
-		opts.warnf("dict_ldap_open: %s start_tls requires protocol version 3", c.name)
-	}
-	return err
+	return nil
 }
 
 // checkServerURL accepts the server_host URLs go-ldap can dial. As with

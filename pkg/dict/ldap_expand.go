@@ -134,65 +134,71 @@ func (t *ldapTemplates) expandResult(format, value, key string) (string, bool) {
 // expand substitutes the % sequences of a parsed template. In a query
 // template value and key are both the lookup key.
 func (t *ldapTemplates) expand(format, value, key string, quote func(string) string) (string, bool) {
-	vlocal, vdomain, vat := addrParts(value)
-	klocal, kdomain, kat := addrParts(key)
-	var labels []string
+	x := expansion{value: value, key: key}
+	x.vlocal, x.vdomain, x.vat = addrParts(value)
+	x.klocal, x.kdomain, x.kat = addrParts(key)
+	if !x.vat {
+		x.vlocal = value
+	}
+	if !x.kat {
+		x.klocal = key
+	}
 	if t.nparts > 0 {
 		// argv_split(domain, "."): empty labels are dropped.
-		labels = strings.FieldsFunc(kdomain, func(r rune) bool { return r == '.' })
-		if len(labels) < t.nparts {
+		x.labels = strings.FieldsFunc(x.kdomain, func(r rune) bool { return r == '.' })
+		if len(x.labels) < t.nparts {
 			return "", false
 		}
-	}
-	if !vat {
-		vlocal = value
-	}
-	if !kat {
-		klocal = key
 	}
 	var b strings.Builder
 	for i := 0; i < len(format); i++ {
-		c := format[i]
-		if c != '%' {
-			b.WriteByte(c)
+		if format[i] != '%' {
+			b.WriteByte(format[i])
 			continue
 		}
-		i++
-		if i >= len(format) {
+		if i++; i >= len(format) {
 			return "", false // parse() rejects this
 		}
-		switch c = format[i]; {
-		case c == '%':
+		if format[i] == '%' {
 			b.WriteByte('%')
-		case c == 's':
-			b.WriteString(quote(value))
-		case c == 'u':
-			b.WriteString(quote(vlocal))
-		case c == 'd':
-			if !vat {
-				return "", false // parse() and lacks() prevent this
-			}
-			b.WriteString(quote(vdomain))
-		case c == 'S':
-			b.WriteString(quote(key))
-		case c == 'U':
-			b.WriteString(quote(klocal))
-		case c == 'D':
-			if !kat {
-				return "", false
-			}
-			b.WriteString(quote(kdomain))
-		case c >= '1' && c <= '9':
-			n := int(c - '0')
-			if n > len(labels) {
-				return "", false
-			}
-			b.WriteString(quote(labels[len(labels)-n]))
-		default:
-			return "", false
+			continue
 		}
+		s, ok := x.part(format[i])
+		if !ok {
+			return "", false // parse() and lacks() prevent this
+		}
+		b.WriteString(quote(s))
 	}
 	return b.String(), true
+}
+
+// expansion holds the parts of a value and a key that templates use.
+type expansion struct {
+	value, vlocal, vdomain string
+	key, klocal, kdomain   string
+	vat, kat               bool // whether value and key have an '@'
+	labels                 []string
+}
+
+// part returns what %c stands for.
+func (x *expansion) part(c byte) (string, bool) {
+	switch {
+	case c == 's':
+		return x.value, true
+	case c == 'u':
+		return x.vlocal, true
+	case c == 'd':
+		return x.vdomain, x.vat
+	case c == 'S':
+		return x.key, true
+	case c == 'U':
+		return x.klocal, true
+	case c == 'D':
+		return x.kdomain, x.kat
+	case c >= '1' && c <= '9' && int(c-'0') <= len(x.labels):
+		return x.labels[len(x.labels)-int(c-'0')], true
+	}
+	return "", false
 }
 
 // quoteRFC2253 escapes text for a DN (search_base), as dict_ldap.c's

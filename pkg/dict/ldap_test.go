@@ -102,141 +102,170 @@ func (s *slapd) base(extra ...string) []string {
 
 func TestLDAPLookups(t *testing.T) {
 	s := startSlapd(t)
-	t.Run("aliases", func(t *testing.T) {
-		d, w := openCF(t, FoldFix, s.base()...)
-		checkLookups(t, d, w, []ldapCase{
-			{key: "alice@example.com", want: "alice@mail.example.com"},
-			{key: "ALIAS-Alice@Example.COM", want: "alice@mail.example.com"},
-			{key: "bob@example.com", want: "bob@mail.example.com,bob@backup.example.net"},
-			{key: "carol@example.com"}, // entry without maildrop
-			{key: "nobody@example.com"},
-			{key: "@example.com", want: "postmaster@example.com"},
-			{key: "weird*(name)@example.com", want: "weird@mail.example.com"},
-			{key: "*@example.com"},            // '*' is quoted: no wildcard
-			{key: "secret@example.com"},       // hidden from anonymous clients
-			{key: "alice@example.com)(uid=*"}, // no filter injection
-			{key: "alice\xff@example.com"},    // not UTF-8: not searched
-		})
+	for _, c := range []struct {
+		name string
+		f    func(*testing.T, *slapd)
+	}{
+		{"aliases", testLDAPAliases},
+		{"local-part-and-domain", testLDAPLocalPartAndDomain},
+		{"domain-labels", testLDAPDomainLabels},
+		{"domain-restriction", testLDAPDomainRestriction},
+		{"domain-table", testLDAPDomainTable},
+		{"result-format", testLDAPResultFormat},
+		{"special-terminal-leaf", testLDAPSpecialTerminalLeaf},
+		{"limits", testLDAPLimits},
+		{"scope", testLDAPScope},
+		{"missing-search-base", testLDAPMissingSearchBase},
+		{"bad-filter", testLDAPBadFilter},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.f(t, s) })
+	}
+}
+
+func testLDAPAliases(t *testing.T, s *slapd) {
+	d, w := openCF(t, FoldFix, s.base()...)
+	checkLookups(t, d, w, []ldapCase{
+		{key: "alice@example.com", want: "alice@mail.example.com"},
+		{key: "ALIAS-Alice@Example.COM", want: "alice@mail.example.com"},
+		{key: "bob@example.com", want: "bob@mail.example.com,bob@backup.example.net"},
+		{key: "carol@example.com"}, // entry without maildrop
+		{key: "nobody@example.com"},
+		{key: "@example.com", want: "postmaster@example.com"},
+		{key: "weird*(name)@example.com", want: "weird@mail.example.com"},
+		{key: "*@example.com"},            // '*' is quoted: no wildcard
+		{key: "secret@example.com"},       // hidden from anonymous clients
+		{key: "alice@example.com)(uid=*"}, // no filter injection
+		{key: "alice\xff@example.com"},    // not UTF-8: not searched
 	})
-	t.Run("local-part-and-domain", func(t *testing.T) {
-		d, w := openCF(t, 0, s.base("query_filter = (&(uid=%u)(mail=*@%d))", "result_attribute = mail")...)
-		checkLookups(t, d, w, []ldapCase{
-			{key: "alice@example.com", want: "alice@example.com"},
-			{key: "alice@example.org"},
-			{key: "alice"},        // %d: no domain, no search
-			{key: "@example.com"}, // %u: empty local part, no search
-		})
+}
+
+func testLDAPLocalPartAndDomain(t *testing.T, s *slapd) {
+	d, w := openCF(t, 0, s.base("query_filter = (&(uid=%u)(mail=*@%d))", "result_attribute = mail")...)
+	checkLookups(t, d, w, []ldapCase{
+		{key: "alice@example.com", want: "alice@example.com"},
+		{key: "alice@example.org"},
+		{key: "alice"},        // %d: no domain, no search
+		{key: "@example.com"}, // %u: empty local part, no search
 	})
-	t.Run("domain-labels", func(t *testing.T) {
-		d, w := openCF(t, 0, s.base("search_base = ou=people,dc=%2,dc=%1",
-			"query_filter = uid=%u", "result_attribute = mail")...)
-		checkLookups(t, d, w, []ldapCase{
-			{key: "carol@example.com", want: "carol@example.com"},
-			{key: "carol@mail.example.com", want: "carol@example.com"},
-			{key: "carol@example.org"}, // dynamic base missing: not found
-			{key: "carol@com"},         // too few labels: no search
-			{key: "carol"},
-		})
+}
+
+func testLDAPDomainLabels(t *testing.T, s *slapd) {
+	d, w := openCF(t, 0, s.base("search_base = ou=people,dc=%2,dc=%1",
+		"query_filter = uid=%u", "result_attribute = mail")...)
+	checkLookups(t, d, w, []ldapCase{
+		{key: "carol@example.com", want: "carol@example.com"},
+		{key: "carol@mail.example.com", want: "carol@example.com"},
+		{key: "carol@example.org"}, // dynamic base missing: not found
+		{key: "carol@com"},         // too few labels: no search
+		{key: "carol"},
 	})
-	t.Run("domain-restriction", func(t *testing.T) {
-		d, w := openCF(t, 0, s.base("domain = example.net, !bad.example.com, EXAMPLE.com")...)
-		checkLookups(t, d, w, []ldapCase{
-			{key: "alice@example.com", want: "alice@mail.example.com"},
-			{key: "alice@Example.Com", want: "alice@mail.example.com"},
-			{key: "@example.com"}, // empty local part: not searched
-			{key: "alice"},
-			{key: "alice@other.example"},
-			{key: "x@bad.example.com"},
-		})
+}
+
+func testLDAPDomainRestriction(t *testing.T, s *slapd) {
+	d, w := openCF(t, 0, s.base("domain = example.net, !bad.example.com, EXAMPLE.com")...)
+	checkLookups(t, d, w, []ldapCase{
+		{key: "alice@example.com", want: "alice@mail.example.com"},
+		{key: "alice@Example.Com", want: "alice@mail.example.com"},
+		{key: "@example.com"}, // empty local part: not searched
+		{key: "alice"},
+		{key: "alice@other.example"},
+		{key: "x@bad.example.com"},
 	})
-	t.Run("domain-table", func(t *testing.T) {
-		d, w := openCF(t, 0, s.base("domain = inline:{ example.com=ok }")...)
-		checkLookups(t, d, w, []ldapCase{
-			{key: "alice@example.com", want: "alice@mail.example.com"},
-			{key: "alice@example.org"},
-		})
+}
+
+func testLDAPDomainTable(t *testing.T, s *slapd) {
+	d, w := openCF(t, 0, s.base("domain = inline:{ example.com=ok }")...)
+	checkLookups(t, d, w, []ldapCase{
+		{key: "alice@example.com", want: "alice@mail.example.com"},
+		{key: "alice@example.org"},
 	})
-	t.Run("result-format", func(t *testing.T) {
-		d, w := openCF(t, 0, s.base("result_attribute = mailroutinghost", "result_format = smtp:[%s]")...)
-		checkLookups(t, d, w, []ldapCase{{key: "alice@example.com", want: "smtp:[mx1.example.com]"}})
-		d, w = openCF(t, 0, s.base("result_format = %u+%U@%d (%S %D %1 %%)")...)
-		checkLookups(t, d, w, []ldapCase{
-			{key: "bob@example.com", want: "bob+bob@mail.example.com (bob@example.com example.com com %)," +
-				"bob+bob@backup.example.net (bob@example.com example.com com %)"},
-			{key: "@example.com"}, // %U needs a local part
-		})
-		d, w = openCF(t, 0, s.base("result_filter = <%s>")...)
-		checkLookups(t, d, w, []ldapCase{{key: "alice@example.com", want: "<alice@mail.example.com>"}})
+}
+
+func testLDAPResultFormat(t *testing.T, s *slapd) {
+	d, w := openCF(t, 0, s.base("result_attribute = mailroutinghost", "result_format = smtp:[%s]")...)
+	checkLookups(t, d, w, []ldapCase{{key: "alice@example.com", want: "smtp:[mx1.example.com]"}})
+	d, w = openCF(t, 0, s.base("result_format = %u+%U@%d (%S %D %1 %%)")...)
+	checkLookups(t, d, w, []ldapCase{
+		{key: "bob@example.com", want: "bob+bob@mail.example.com (bob@example.com example.com com %)," +
+			"bob+bob@backup.example.net (bob@example.com example.com com %)"},
+		{key: "@example.com"}, // %U needs a local part
 	})
-	t.Run("special-terminal-leaf", func(t *testing.T) {
-		d, w := openCF(t, 0, s.base(
-			"result_attribute = memberaddr",
-			"special_result_attribute = memberdn, memberurl",
-			"terminal_result_attribute = maildrop",
-			"leaf_result_attribute = mail")...)
-		checkLookups(t, d, w, []ldapCase{
-			// alice is terminal (maildrop), carol a leaf (mail), the
-			// group's own mail is leaf-only and skipped, ghost is missing.
-			{key: "staff@example.com", want: "alice@mail.example.com,carol@example.com,friend@example.org"},
-			// Nested groups: staff through everyone, then bob.
-			{key: "everyone@example.com", want: "alice@mail.example.com,carol@example.com,friend@example.org," +
-				"bob@mail.example.com,bob@backup.example.net"},
-			// A terminal group is not expanded.
-			{key: "routed@example.com", want: "routed@lists.example.com"},
-			// URL members; the second URL asks for no result attribute.
-			{key: "dynamic@example.com", want: "carol@example.com"},
-			{key: "carol@example.com", want: "carol@example.com"},
-		})
-		if !w.has("DN uid=ghost,ou=people,dc=example,dc=com not found, skipping") {
-			t.Errorf("no warning about the missing member DN:\n%s", w)
-		}
+	d, w = openCF(t, 0, s.base("result_filter = <%s>")...)
+	checkLookups(t, d, w, []ldapCase{{key: "alice@example.com", want: "<alice@mail.example.com>"}})
+}
+
+func testLDAPSpecialTerminalLeaf(t *testing.T, s *slapd) {
+	d, w := openCF(t, 0, s.base(
+		"result_attribute = memberaddr",
+		"special_result_attribute = memberdn, memberurl",
+		"terminal_result_attribute = maildrop",
+		"leaf_result_attribute = mail")...)
+	checkLookups(t, d, w, []ldapCase{
+		// alice is terminal (maildrop), carol a leaf (mail), the
+		// group's own mail is leaf-only and skipped, ghost is missing.
+		{key: "staff@example.com", want: "alice@mail.example.com,carol@example.com,friend@example.org"},
+		// Nested groups: staff through everyone, then bob.
+		{key: "everyone@example.com", want: "alice@mail.example.com,carol@example.com,friend@example.org," +
+			"bob@mail.example.com,bob@backup.example.net"},
+		// A terminal group is not expanded.
+		{key: "routed@example.com", want: "routed@lists.example.com"},
+		// URL members; the second URL asks for no result attribute.
+		{key: "dynamic@example.com", want: "carol@example.com"},
+		{key: "carol@example.com", want: "carol@example.com"},
 	})
-	t.Run("limits", func(t *testing.T) {
-		d, w := openCF(t, 0, s.base("result_attribute = memberaddr",
-			"special_result_attribute = memberdn", "leaf_result_attribute = mail",
-			"recursion_limit = 1")...)
-		checkLookups(t, d, w, []ldapCase{
-			{key: "staff@example.com", fail: true},
-			{key: "alice@example.com", want: "alice@example.com"}, // no special attribute: fine
-		})
-		if !w.has("Recursion limit exceeded for special attribute memberdn=") {
-			t.Errorf("no recursion limit warning:\n%s", w)
-		}
-		d, w = openCF(t, 0, s.base("expansion_limit = 1")...)
-		checkLookups(t, d, w, []ldapCase{
-			{key: "alice@example.com", want: "alice@mail.example.com"},
-			{key: "bob@example.com", fail: true},
-		})
-		if !w.has("Expansion limit exceeded for key: 'bob@example.com'") {
-			t.Errorf("no expansion limit warning:\n%s", w)
-		}
-		d, w = openCF(t, 0, s.base("query_filter = mail=*%s", "result_attribute = uid", "size_limit = 1")...)
-		checkLookups(t, d, w, []ldapCase{
-			{key: "alice@example.com", want: "alice"},
-			{key: "@example.com", fail: true}, // several entries
-		})
+	if !w.has("DN uid=ghost,ou=people,dc=example,dc=com not found, skipping") {
+		t.Errorf("no warning about the missing member DN:\n%s", w)
+	}
+}
+
+func testLDAPLimits(t *testing.T, s *slapd) {
+	d, w := openCF(t, 0, s.base("result_attribute = memberaddr",
+		"special_result_attribute = memberdn", "leaf_result_attribute = mail",
+		"recursion_limit = 1")...)
+	checkLookups(t, d, w, []ldapCase{
+		{key: "staff@example.com", fail: true},
+		{key: "alice@example.com", want: "alice@example.com"}, // no special attribute: fine
 	})
-	t.Run("scope", func(t *testing.T) {
-		d, w := openCF(t, 0, s.base("scope = one", "query_filter = uid=%s", "result_attribute = mail")...)
-		checkLookups(t, d, w, []ldapCase{{key: "alice"}}) // alice is two levels down
-		d, w = openCF(t, 0, s.base("scope = one", "search_base = ou=people,"+slapdSuffix,
-			"query_filter = uid=%s", "result_attribute = mail")...)
-		checkLookups(t, d, w, []ldapCase{{key: "alice", want: "alice@example.com"}})
+	if !w.has("Recursion limit exceeded for special attribute memberdn=") {
+		t.Errorf("no recursion limit warning:\n%s", w)
+	}
+	d, w = openCF(t, 0, s.base("expansion_limit = 1")...)
+	checkLookups(t, d, w, []ldapCase{
+		{key: "alice@example.com", want: "alice@mail.example.com"},
+		{key: "bob@example.com", fail: true},
 	})
-	t.Run("missing-search-base", func(t *testing.T) {
-		d, w := openCF(t, 0, s.base("search_base = ou=nowhere,"+slapdSuffix)...)
-		checkLookups(t, d, w, []ldapCase{{key: "alice@example.com", fail: true}})
-		if !w.has("Search base 'ou=nowhere,dc=example,dc=com' not found: 32: No such object") {
-			t.Errorf("warnings:\n%s", w)
-		}
+	if !w.has("Expansion limit exceeded for key: 'bob@example.com'") {
+		t.Errorf("no expansion limit warning:\n%s", w)
+	}
+	d, w = openCF(t, 0, s.base("query_filter = mail=*%s", "result_attribute = uid", "size_limit = 1")...)
+	checkLookups(t, d, w, []ldapCase{
+		{key: "alice@example.com", want: "alice"},
+		{key: "@example.com", fail: true}, // several entries
 	})
-	t.Run("bad-filter", func(t *testing.T) {
-		d, w := openCF(t, 0, s.base("query_filter = (&(mail=%s)")...)
-		checkLookups(t, d, w, []ldapCase{{key: "alice@example.com", fail: true}})
-		if !w.has("dict_ldap_lookup: Search error -7: Bad search filter") {
-			t.Errorf("warnings:\n%s", w)
-		}
-	})
+}
+
+func testLDAPScope(t *testing.T, s *slapd) {
+	d, w := openCF(t, 0, s.base("scope = one", "query_filter = uid=%s", "result_attribute = mail")...)
+	checkLookups(t, d, w, []ldapCase{{key: "alice"}}) // alice is two levels down
+	d, w = openCF(t, 0, s.base("scope = one", "search_base = ou=people,"+slapdSuffix,
+		"query_filter = uid=%s", "result_attribute = mail")...)
+	checkLookups(t, d, w, []ldapCase{{key: "alice", want: "alice@example.com"}})
+}
+
+func testLDAPMissingSearchBase(t *testing.T, s *slapd) {
+	d, w := openCF(t, 0, s.base("search_base = ou=nowhere,"+slapdSuffix)...)
+	checkLookups(t, d, w, []ldapCase{{key: "alice@example.com", fail: true}})
+	if !w.has("Search base 'ou=nowhere,dc=example,dc=com' not found: 32: No such object") {
+		t.Errorf("warnings:\n%s", w)
+	}
+}
+
+func testLDAPBadFilter(t *testing.T, s *slapd) {
+	d, w := openCF(t, 0, s.base("query_filter = (&(mail=%s)")...)
+	checkLookups(t, d, w, []ldapCase{{key: "alice@example.com", fail: true}})
+	if !w.has("dict_ldap_lookup: Search error -7: Bad search filter") {
+		t.Errorf("warnings:\n%s", w)
+	}
 }
 
 func TestLDAPBind(t *testing.T) {
