@@ -154,8 +154,8 @@ func headerNameLen(line []byte) int {
 // message_size_limit on the queue file size as Postfix's cleanup does
 // with its file size limit.
 func (m *Message) out(p []byte) {
-	if len(p) == 0 || m.failed != nil && m.failed.rank == rankSize {
-		return
+	if len(p) == 0 || m.failed != nil {
+		return // the message will not be queued: stop writing
 	}
 	limit := m.c.p.messageSizeLimit
 	if limit > 0 && m.w.Size()+int64(len(p)) > limit {

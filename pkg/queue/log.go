@@ -36,40 +36,33 @@ type LogRecord struct {
 	Reason    string // reason, the text logged and shown by mailq
 }
 
-// format renders r as one log entry, with its blank lines.
+// format renders r as one log entry, with its blank lines, in the order
+// and with the omissions of bounce_append_service().
 func (r *LogRecord) format() []byte {
 	var b strings.Builder
 	b.WriteString("\n")
 	put := func(name, value string) {
-		b.WriteString(name)
-		b.WriteByte('=')
-		b.WriteString(strings.NewReplacer("\r", " ", "\n", " ").Replace(value))
-		b.WriteByte('\n')
+		if value != "" {
+			b.WriteString(name + "=" + logValue.Replace(value) + "\n")
+		}
 	}
 	rcpt := r.Recipient
 	if rcpt == "" {
 		rcpt = "<>"
 	}
 	put("recipient", rcpt)
-	if r.OrigRcpt != "" && !strings.EqualFold(r.OrigRcpt, r.Recipient) {
+	if !strings.EqualFold(r.OrigRcpt, r.Recipient) {
 		put("original_recipient", r.OrigRcpt)
 	}
 	if r.Offset > 0 {
 		put("offset", strconv.FormatInt(r.Offset, 10))
 	}
-	for _, kv := range [][2]string{{"dsn_orig_rcpt", r.DSNOrcpt}} {
-		if kv[1] != "" {
-			put(kv[0], kv[1])
-		}
-	}
+	put("dsn_orig_rcpt", r.DSNOrcpt)
 	if r.Notify != 0 {
 		put("notify_flags", strconv.Itoa(r.Notify))
 	}
-	for _, kv := range [][2]string{{"status", r.Status}, {"action", r.Action}} {
-		if kv[1] != "" {
-			put(kv[0], kv[1])
-		}
-	}
+	put("status", r.Status)
+	put("action", r.Action)
 	if r.DiagType != "" && r.DiagText != "" {
 		put("diag_type", r.DiagType)
 		put("diag_text", r.DiagText)
@@ -78,12 +71,13 @@ func (r *LogRecord) format() []byte {
 		put("mta_type", r.MTAType)
 		put("mta_mname", r.MTAName)
 	}
-	if r.Reason != "" {
-		put("reason", r.Reason)
-	}
+	put("reason", r.Reason)
 	b.WriteString("\n")
 	return []byte(b.String())
 }
+
+// logValue keeps a value on one line.
+var logValue = strings.NewReplacer("\r", " ", "\n", " ")
 
 // AppendLog appends records to the log of message id in logQueue (Defer,
 // Bounce or Trace) under an exclusive lock, and fsyncs before returning.
