@@ -353,8 +353,8 @@ func (mc *macContext) relational(bp *string) (string, bool, bool) {
 	if !ok {
 		return "", false, false
 	}
-	lv, st1 := macExpand(left, mc.flags, mc.lookup, mc.warn)
-	rv, st2 := macExpand(right, mc.flags, mc.lookup, mc.warn)
+	lv, st1 := mc.operand(left)
+	rv, st2 := mc.operand(right)
 	mc.status |= st1 | st2
 	result := false
 	if mc.flags&macScan == 0 {
@@ -375,6 +375,17 @@ func (mc *macContext) relational(bp *string) (string, bool, bool) {
 		return "true", true, true
 	}
 	return "", true, true
+}
+
+// operand expands a relational operand in a context of its own, as
+// Postfix does. XXX: Postfix starts that context at nesting level 0, and
+// a value that refers to itself inside an operand recurses until it
+// crashes; Postern carries the nesting level over and stops at 100.
+func (mc *macContext) operand(text string) (string, int) {
+	sub := &macContext{out: &strings.Builder{}, flags: mc.flags, lookup: mc.lookup,
+		warn: mc.warn, level: mc.level}
+	status := sub.parse(text)
+	return sub.out.String(), status
 }
 
 // relopDelta compares two operands: compatibility levels with the "level"
