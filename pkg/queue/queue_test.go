@@ -406,3 +406,12 @@ func TestNotify(t *testing.T) {
 		t.Error(s)
 	}
 }
+
+func TestRecordTooLarge(t *testing.T) {
+	l := testLayout(t, false)
+	w, _ := l.Create()
+	defer w.Abort()
+	if err := w.AddAttr("big", strings.Repeat("x", maxPayload)); err == nil {
+		t.Error("oversized record accepted")
+	}
+}

@@ -111,7 +111,16 @@ func (w *Writer) put(b []byte) {
 
 func (w *Writer) record(typ byte, payload ...string) {
 	w.scratch = appendRecord(w.scratch[:0], typ, payload...)
-	w.put(w.scratch)
+	w.putRecord(w.scratch)
+}
+
+// putRecord writes an encoded record; one the reader would refuse as
+// too large is an error instead.
+func (w *Writer) putRecord(rec []byte) {
+	if n, _ := binary.Uvarint(rec[1:]); n > maxPayload && w.err == nil {
+		w.err = fmt.Errorf("queue file %s: record of %d bytes is too large", w.id, n)
+	}
+	w.put(rec)
 }
 
 func (w *Writer) need(phases ...int) error {
@@ -162,7 +171,7 @@ func (w *Writer) AddRecipient(r Recipient) error {
 	p := rcptPayload(nil, &r)
 	w.scratch = append(w.scratch[:0], RecRcpt)
 	w.scratch = binary.AppendUvarint(w.scratch, uint64(len(p)))
-	w.put(append(w.scratch, p...))
+	w.putRecord(append(w.scratch, p...))
 	w.nrcpt++
 	return w.err
 }
