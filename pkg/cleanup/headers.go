@@ -90,7 +90,7 @@ func (m *Message) header(h string) {
 	}
 	b := m.body
 	b.seen[info.typ] = true
-	val := strings.TrimLeft(value, " \t")
+	val := strings.TrimLeft(value, " \t\r\n") // ISSPACE, as cleanup_header_callback()
 	switch info.typ {
 	case hdrMessageID:
 		m.c.logf("info", "%s: message-id=%s", m.id, val)
