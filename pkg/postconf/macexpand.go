@@ -323,29 +323,13 @@ func (mc *macContext) relational(bp *string) (string, bool, bool) {
 	if !ok {
 		return "", false, false
 	}
-	opLen := strspn(cp, "<>!=?+-*/~&|%")
-	opStr, opPos := cp[:opLen], cp
-	test, known := macOps[opStr]
-	if !known {
-		mc.parseError("%s expected at: \"...%s}>>>%.20s\"", macOpAny, left, cp)
+	opStr, suffix, test, ok := mc.relOperator(&cp, left)
+	if !ok {
 		return "", false, false
-	}
-	cp = cp[opLen:]
-	suffix := ""
-	if isAlnum(at(cp, 0)) {
-		n := 1
-		for isAlnum(at(cp, n)) {
-			n++
-		}
-		suffix, cp = cp[:n], cp[n:]
-		if suffix != "level" {
-			mc.parseError("bad operator suffix at: \"...%s>>>%s\"", opStr, suffix)
-			return "", false, false
-		}
 	}
 	c, found := findLeftCurly(cp)
 	if !found {
-		mc.parseError("\"{expression}\" expected at: \"...{%s} %s>>>%.20s\"", left, opPos[:opLen], cp)
+		mc.parseError("\"{expression}\" expected at: \"...{%s} %s>>>%.20s\"", left, opStr, cp)
 		return "", false, false
 	}
 	cp = c
@@ -375,6 +359,32 @@ func (mc *macContext) relational(bp *string) (string, bool, bool) {
 		return "true", true, true
 	}
 	return "", true, true
+}
+
+// relOperator parses a relational operator and its optional "level"
+// suffix (the only one Postfix registers, compat_level.c).
+func (mc *macContext) relOperator(bp *string, left string) (op, suffix string, test func(int64) bool, ok bool) {
+	cp := *bp
+	n := strspn(cp, "<>!=?+-*/~&|%")
+	op = cp[:n]
+	if test, ok = macOps[op]; !ok {
+		mc.parseError("%s expected at: \"...%s}>>>%.20s\"", macOpAny, left, cp)
+		return "", "", nil, false
+	}
+	cp = cp[n:]
+	if isAlnum(at(cp, 0)) {
+		n = 1
+		for isAlnum(at(cp, n)) {
+			n++
+		}
+		suffix, cp = cp[:n], cp[n:]
+		if suffix != "level" {
+			mc.parseError("bad operator suffix at: \"...%s>>>%s\"", op, suffix)
+			return "", "", nil, false
+		}
+	}
+	*bp = cp
+	return op, suffix, test, true
 }
 
 // operand expands a relational operand in a context of its own, as
