@@ -68,9 +68,9 @@ func (m *Master) signal(sig syscall.Signal) {
 }
 
 // terminate is master_sigdeath: terminate every child, log, and die of
-// the same signal.
+// the same signal. SIGTERM stays caught (queued on the channel, never
+// acted on) while the master signals its own process group.
 func (m *Master) terminate(sig syscall.Signal) {
-	signal.Ignore(syscall.SIGTERM)
 	m.terminateChildren()
 	m.flushPostlog()
 	maillog.Info("terminating on signal %d", int(sig))
@@ -79,7 +79,7 @@ func (m *Master) terminate(sig syscall.Signal) {
 	}
 	signal.Reset(sig)
 	syscall.Kill(os.Getpid(), sig)
-	time.Sleep(time.Second)
+	time.Sleep(time.Second) // the signal is on its way
 	os.Exit(1)
 }
 

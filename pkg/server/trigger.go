@@ -4,6 +4,9 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/signal"
+	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -115,14 +118,23 @@ func readSome(fd int) ([]byte, bool) {
 }
 
 // RunDgram runs a daemon that receives datagrams (dgram_server.c:
-// postlogd). fn gets each datagram. Transport: unix-dgram.
+// postlogd). fn gets each datagram. On SIGTERM (the master stopping)
+// the process handles the datagrams already queued before it exits, so
+// that the last log records of a stopping system are not lost.
+// Transport: unix-dgram.
 func RunDgram(opts Options, fn func(s *Server, data []byte)) {
 	s := start(opts, "unix-dgram")
 	fds := s.listenFDs()
+	var mu sync.Mutex // one datagram at a time
+	handle := func(data []byte) {
+		mu.Lock()
+		defer mu.Unlock()
+		s.runRequest(func() { fn(s, data) })
+	}
+	go s.drainOnTerm(&mu, fds, fn)
 	s.setRetirement()
 	s.startWatchdog()
 	idleSince := time.Now()
-	buf := make([]byte, 65536)
 	for !s.usedUp() {
 		d, why := s.waitTime(idleSince)
 		if why != "" {
@@ -132,16 +144,39 @@ func RunDgram(opts Options, fn func(s *Server, data []byte)) {
 		if res == waitMaster {
 			s.exit("master disconnect")
 		}
-		if res != waitClient {
-			continue
+		if data, ok := recvDgram(fd); res == waitClient && ok {
+			handle(data)
+			idleSince = time.Now()
 		}
-		n, _, err := unix.Recvfrom(fd, buf, unix.MSG_DONTWAIT)
-		if err != nil {
-			continue
-		}
-		data := append([]byte(nil), buf[:n]...)
-		s.runRequest(func() { fn(s, data) })
-		idleSince = time.Now()
 	}
 	s.exit("use limit reached")
+}
+
+func recvDgram(fd int) ([]byte, bool) {
+	if fd < 0 {
+		return nil, false
+	}
+	buf := make([]byte, 65536)
+	n, _, err := unix.Recvfrom(fd, buf, unix.MSG_DONTWAIT)
+	if err != nil {
+		return nil, false
+	}
+	return buf[:n], true
+}
+
+func (s *Server) drainOnTerm(mu *sync.Mutex, fds []int, fn func(s *Server, data []byte)) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM)
+	<-sigs
+	mu.Lock()
+	for _, fd := range fds {
+		for {
+			data, ok := recvDgram(fd)
+			if !ok {
+				break
+			}
+			fn(s, data)
+		}
+	}
+	os.Exit(0)
 }

@@ -7,8 +7,8 @@
 //	fail     exits with status 1 before serving anything
 //
 // A client of single or multi gets "hello PID" and may then send lines:
-// "id" (reply "UID GID"), "root" (reply the process's root directory as
-// /proc/self/root shows it), "exit N" (exit with status N), "kill"
+// "id" (reply "UID GID"), "ls" (reply the names in "/", space-separated),
+// "exit N" (exit with status N), "kill"
 // (SIGKILL itself), "quit" (close); anything else is echoed back.
 package main
 
@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/postern/postern/pkg/maillog"
@@ -59,9 +60,13 @@ func serve(s *server.Server, c net.Conn) {
 		switch {
 		case line == "id":
 			fmt.Fprintf(c, "%d %d\n", os.Getuid(), os.Getgid())
-		case line == "root":
-			root, _ := os.Readlink("/proc/self/root")
-			fmt.Fprintf(c, "%s\n", root)
+		case line == "ls":
+			ents, _ := os.ReadDir("/")
+			var names []string
+			for _, e := range ents {
+				names = append(names, e.Name())
+			}
+			fmt.Fprintf(c, "%s\n", strings.Join(names, " "))
 		case line == "kill":
 			syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		case line == "quit":

@@ -1,0 +1,108 @@
+package harness
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Building the programs an instance runs: each test binary builds them
+// once, into one temporary directory, from this module's source.
+
+var (
+	buildMu  sync.Mutex
+	binDir   string
+	built    = map[string]bool{}
+	rootOnce sync.Once
+	rootDir  string
+	rootErr  error
+)
+
+// moduleRoot is the directory of this module's go.mod.
+func moduleRoot() (string, error) {
+	rootOnce.Do(func() {
+		out, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			rootErr = fmt.Errorf("go env GOMOD: %v", err)
+			return
+		}
+		rootDir = filepath.Dir(strings.TrimSpace(string(out)))
+	})
+	return rootDir, rootErr
+}
+
+// packageFor maps a program name to its package: cmd/NAME, or the test
+// daemon testd.
+func packageFor(root, name string) (string, bool) {
+	if name == "testd" {
+		return "./tests/harness/testd", true
+	}
+	if st, err := os.Stat(filepath.Join(root, "cmd", name)); err == nil && st.IsDir() {
+		return "./cmd/" + name, true
+	}
+	return "", false
+}
+
+// Build makes sure the named programs are built and returns the
+// directory that holds them. Names without a package in this module
+// (a master.cf command such as "pipe" that does not exist yet) are
+// skipped; the master then logs the failed exec as Postfix would.
+func Build(t testing.TB, names ...string) string {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if binDir == "" {
+		if binDir, err = os.MkdirTemp("", "postern-bin-"); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(binDir, 0755)
+	}
+	var pkgs []string
+	for _, n := range names {
+		if pkg, ok := packageFor(root, n); ok && !built[n] {
+			pkgs = append(pkgs, pkg)
+			built[n] = true
+		}
+	}
+	if len(pkgs) == 0 {
+		return binDir
+	}
+	cmd := exec.Command("go", append([]string{"build", "-o", binDir + "/"}, pkgs...)...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		for _, n := range names {
+			delete(built, n)
+		}
+		t.Fatalf("go build %s: %v\n%s", strings.Join(pkgs, " "), err, out)
+	}
+	return binDir
+}
+
+// Cleanup removes the build directory; call it from TestMain after
+// m.Run, or use Main.
+func Cleanup() {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+		binDir = ""
+		built = map[string]bool{}
+	}
+}
+
+// Main is a TestMain that removes the build directory afterwards:
+//
+//	func TestMain(m *testing.M) { harness.Main(m) }
+func Main(m *testing.M) {
+	code := m.Run()
+	Cleanup()
+	os.Exit(code)
+}
