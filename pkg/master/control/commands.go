@@ -224,4 +224,3 @@ func compatBelow(level, than string) bool {
 	}
 	return false
 }
-
