@@ -194,7 +194,7 @@ func (ts *testServer) dial(t *testing.T) *client {
 	}
 	c.SetDeadline(time.Now().Add(20 * time.Second))
 	t.Cleanup(func() { c.Close() })
-	return &client{t: t, conn: c, r: bufio.NewReader(c)}
+	return &client{t: t, conn: c, r: newReader(c)}
 }
 
 // reply reads one complete (possibly multi-line) reply.
@@ -256,3 +256,5 @@ func (ts *testServer) waitLog(t *testing.T, prefix string) string {
 
 var errCommit = &smtperr.Error{Code: 451, Enhanced: "4.3.0", Text: "Error: queue file write error"}
 var _ = errors.New
+
+func newReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }
