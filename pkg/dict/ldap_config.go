@@ -129,7 +129,7 @@ func (c *ldapConfig) addServer(h string, port, version int, opts Options) int {
 		c.urls = append(c.urls, "ldap://"+h)
 		return version
 	}
-	scheme, _, _ := ldapURLBody(h)
+	scheme, rest, _ := ldapURLBody(h)
 	if err := checkServerURL(h, scheme); err != nil {
 		opts.warnf("dict_ldap_open: error parsing URL %s: %v; skipping", h, err)
 		return version
@@ -139,7 +139,11 @@ func (c *ldapConfig) addServer(h string, port, version int, opts Options) int {
 		version = 3
 	}
 	c.ldaps = c.ldaps || scheme == "ldaps"
-	c.urls = append(c.urls, h)
+	if strings.HasPrefix(h, "<") {
+		rest = strings.TrimSuffix(rest, ">")
+	}
+	// The form go-ldap dials: lower-case scheme, no "<URL:...>" wrapping.
+	c.urls = append(c.urls, scheme+"://"+rest)
 	return version
 }
 

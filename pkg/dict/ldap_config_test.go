@@ -91,7 +91,7 @@ func TestLDAPConfigDefaults(t *testing.T) {
 	if got != want {
 		t.Errorf("defaults\n got %s\nwant %s", got, want)
 	}
-	cfg, err = loadLDAPConfig(writeCF(t, "server_host = a, b:1 ldapi://%2Fs ldaps://c", "server_port = 7",
+	cfg, err = loadLDAPConfig(writeCF(t, "server_host = a, b:1 LDAPI://%2Fs <URL:ldaps://c>", "server_port = 7",
 		"expansion_limit = 5", "result_attribute = r", "special_result_attribute = s1 s2",
 		"terminal_result_attribute = t", "leaf_result_attribute = l1,l2"), Options{})
 	if err != nil {
