@@ -25,9 +25,10 @@ func TestCompareWithPostfix(t *testing.T) {
 		for k, val := range v.overrides {
 			settings[k] = val
 		}
-		ts := startServer(t, settings)
-		ts.srv.deps.FreeSpace = freeSpace
+		ts := startServer(t, settings, func(d *Deps) { d.FreeSpace = freeSpace })
+		ts.q.mu.Lock()
 		ts.q.hexIDs = true
+		ts.q.mu.Unlock()
 		posterns[v.name] = ts
 	}
 	o.smtpdLines(t, len(oracleVariants)) // the connections of waitPort

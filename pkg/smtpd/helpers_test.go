@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,11 +69,11 @@ type fakeMsg struct {
 }
 
 func (q *fakeQueue) Begin(m Meta) (Message, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
 	if q.begin != nil {
 		return nil, q.begin
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
 	q.n++
 	id := fmt.Sprintf("QID%03X", q.n)
 	if q.hexIDs {
@@ -106,6 +107,8 @@ func (m *fakeMsg) AddRecipient(a, orcpt string, notify int) error {
 }
 func (m *fakeMsg) Write(p []byte) error { m.content.Write(p); return nil }
 func (m *fakeMsg) Commit() (string, error) {
+	m.q.mu.Lock()
+	defer m.q.mu.Unlock()
 	if m.q.fail != nil {
 		m.done = "abort"
 		return "", m.q.fail
@@ -146,16 +149,21 @@ type testServer struct {
 	log  *testLog
 	q    *fakeQueue
 	wg   sync.WaitGroup
-	free int64
+	free atomic.Int64
 }
 
 // startServer serves on 127.0.0.1:0 until the test ends.
-func startServer(t *testing.T, settings map[string]string) *testServer {
+func startServer(t *testing.T, settings map[string]string, opts ...func(*Deps)) *testServer {
 	t.Helper()
-	ts := &testServer{log: &testLog{}, q: &fakeQueue{}, free: 1 << 40}
-	srv, err := New(testConfig(settings), Deps{Queue: ts.q, Log: ts.log, Names: noNames{},
-		FreeSpace: func(string) (int64, error) { return ts.free, nil },
-		Sleep:     func(time.Duration) {}})
+	ts := &testServer{log: &testLog{}, q: &fakeQueue{}}
+	ts.free.Store(1 << 40)
+	deps := Deps{Queue: ts.q, Log: ts.log, Names: noNames{},
+		FreeSpace: func(string) (int64, error) { return ts.free.Load(), nil },
+		Sleep:     func(time.Duration) {}}
+	for _, o := range opts {
+		o(&deps)
+	}
+	srv, err := New(testConfig(settings), deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,3 +266,10 @@ var errCommit = &smtperr.Error{Code: 451, Enhanced: "4.3.0", Text: "Error: queue
 var _ = errors.New
 
 func newReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }
+
+// set changes the queue's failures under its lock.
+func (q *fakeQueue) set(begin, fail error) {
+	q.mu.Lock()
+	q.begin, q.fail = begin, fail
+	q.mu.Unlock()
+}

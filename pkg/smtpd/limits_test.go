@@ -22,12 +22,13 @@ func TestRecipientLimitAndOvershoot(t *testing.T) {
 func TestErrorLimitsAndSleep(t *testing.T) {
 	var sleeps atomic.Int32
 	ts := startServer(t, map[string]string{"smtpd_soft_error_limit": "2", "smtpd_hard_error_limit": "3",
-		"smtpd_error_sleep_time": "7s"})
-	ts.srv.deps.Sleep = func(d time.Duration) {
-		if d == 7*time.Second {
-			sleeps.Add(1)
+		"smtpd_error_sleep_time": "7s"}, func(d *Deps) {
+		d.Sleep = func(d time.Duration) {
+			if d == 7*time.Second {
+				sleeps.Add(1)
+			}
 		}
-	}
+	})
 	c := ts.dial(t)
 	c.reply()
 	c.expect("FOO", "500 5.5.2 Error: command not recognized")
@@ -88,11 +89,11 @@ func TestMessageSizeLimit(t *testing.T) {
 
 func TestQueueMinfree(t *testing.T) {
 	ts := startServer(t, map[string]string{"queue_minfree": "5000000"})
-	ts.free = 5000000
+	ts.free.Store(5000000)
 	c := ts.dial(t)
 	c.reply()
 	c.expect("MAIL FROM:<a@b.example>", "452 4.3.1 Insufficient system storage")
-	ts.free = 5000001 + 10240000*3/2
+	ts.free.Store(5000001 + 10240000*3/2)
 	c.expect("MAIL FROM:<a@b.example>", "250 2.1.0 Ok")
 	c.expect("QUIT", "221 2.0.0 Bye")
 	ts.waitLog(t, "info: disconnect")

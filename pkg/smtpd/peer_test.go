@@ -39,8 +39,7 @@ func (f fakeNames) LookupIPAddr(_ context.Context, host string) ([]net.IPAddr, e
 
 func peerSession(t *testing.T, names NameResolver, settings map[string]string) *testServer {
 	t.Helper()
-	ts := startServer(t, settings)
-	ts.srv.deps.Names = names
+	ts := startServer(t, settings, func(d *Deps) { d.Names = names })
 	c := ts.dial(t)
 	c.reply()
 	c.expect("QUIT", "221 2.0.0 Bye")
@@ -87,20 +86,20 @@ func TestPeernameLookupOff(t *testing.T) {
 
 func TestQueueErrors(t *testing.T) {
 	ts := startServer(t, nil)
-	ts.q.begin = errors.New("disk on fire")
+	ts.q.set(errors.New("disk on fire"), nil)
 	c := ts.dial(t)
 	c.reply()
 	c.expect("MAIL FROM:<a@b.example>", "250 2.1.0 Ok")
 	c.expect("RCPT TO:<user@example.com>", "451 4.3.0 Error: queue file write error")
-	ts.q.begin = nil
+	ts.q.set(nil, nil)
 	c.expect("RCPT TO:<user@example.com>", "250 2.1.5 Ok")
 	c.expect("DATA", "354 End data with <CR><LF>.<CR><LF>")
-	ts.q.fail = &smtperr.Error{Code: 550, Enhanced: "5.7.1", Text: "message content rejected"}
+	ts.q.set(nil, &smtperr.Error{Code: 550, Enhanced: "5.7.1", Text: "message content rejected"})
 	c.expect("x\r\n.", "550 5.7.1 message content rejected")
 	c.expect("MAIL FROM:<a@b.example>", "250 2.1.0 Ok")
 	c.expect("RCPT TO:<user@example.com>", "250 2.1.5 Ok")
 	c.expect("DATA", "354 End data with <CR><LF>.<CR><LF>")
-	ts.q.fail = errors.New("no smtp meaning")
+	ts.q.set(nil, errors.New("no smtp meaning"))
 	c.expect("x\r\n.", "451 4.3.0 Error: queue file write error")
 	c.expect("QUIT", "221 2.0.0 Bye")
 }
