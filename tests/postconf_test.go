@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -262,7 +263,9 @@ func pcTestStock(t *testing.T, bin string) {
 func pcTestDefaults(t *testing.T, bin string) {
 	for name, files := range pcStockDirs(t) {
 		dir := pcDir(t, files)
+		dynamic := map[bool]map[string]bool{true: pcDynamicSet(t, ""), false: pcDynamicSet(t, files["main.cf"])}
 		for _, args := range [][]string{{"-d"}, {}, {"-dx"}, {"-x"}, {"-d", "-C", "service"}} {
+			isDefault := slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "-d") })
 			args = append([]string{"-c", dir}, args...)
 			want, got := pcRun(t, realPostconf, args...), pcRun(t, bin, args...)
 			wm, gm := pcParams(want.stdout), pcParams(got.stdout)
@@ -274,7 +277,7 @@ func pcTestDefaults(t *testing.T, bin string) {
 				switch {
 				case !ok:
 					t.Errorf("%s %q: %s missing", name, args, n)
-				case g != line && !pcDynamic(n, wm):
+				case g != line && !dynamic[isDefault][n]:
 					t.Errorf("%s %q:\nPostfix: %s\nPostern: %s", name, args, line, g)
 				}
 			}
@@ -290,24 +293,34 @@ func pcTestDefaults(t *testing.T, bin string) {
 	}
 }
 
-// pcDynamic reports whether a parameter's value may differ: a Dynamic
-// default, or (with -x) a value that expands one.
-func pcDynamic(name string, all map[string]string) bool {
-	if p, ok := config.LookupParam(name); ok && p.Dynamic {
-		return true
+// pcDynamicSet returns the parameters whose value may differ between
+// Postfix and Postern on this host: a Dynamic default (host or build
+// dependent), or a value (main.cf setting, else default) that refers to
+// one, as "-x" shows it.
+func pcDynamicSet(t *testing.T, mainCf string) map[string]bool {
+	f, err := config.Parse("main.cf", []byte(mainCf))
+	if err != nil {
+		t.Fatal(err)
 	}
+	set, values := map[string]bool{}, map[string]string{}
 	for _, p := range config.Params() {
-		if p.Dynamic && strings.Contains(all[name], "$"+p.Name) {
-			return true
+		set[p.Name], values[p.Name] = p.Dynamic, p.Default
+	}
+	for name, v := range f.Map {
+		values[name] = v
+	}
+	ref := regexp.MustCompile(`\$\{?\(?([A-Za-z0-9_]+)`)
+	for changed := true; changed; {
+		changed = false
+		for name, v := range values {
+			for _, m := range ref.FindAllStringSubmatch(v, -1) {
+				if set[m[1]] && !set[name] {
+					set[name], changed = true, true
+				}
+			}
 		}
 	}
-	// With -x a value may contain an expanded dynamic default.
-	for _, dyn := range []string{"/usr/lib/postfix/sbin", "/usr/lib/postfix", "vm.localdomain"} {
-		if strings.Contains(all[name], dyn) {
-			return true
-		}
-	}
-	return false
+	return set
 }
 
 // pcParams splits "name = value" lines into a map of whole lines.
