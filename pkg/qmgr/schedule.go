@@ -8,32 +8,48 @@ import (
 	"github.com/postern/postern/pkg/resolve"
 )
 
-// schedule resolves the message's unfinished recipients and puts them in
-// delivery entries (qmgr_message_resolve, qmgr_message_assign). Decisions
-// qmgr makes itself are recorded by a worker.
+// routed is one resolved recipient: bound to a destination queue, or
+// with a decision qmgr takes itself.
+type routed struct {
+	r rcptRef
+	q *destQueue
+	d *decision
+}
+
+// schedule resolves the message's unfinished recipients, sorts them as
+// Postfix does and puts them in delivery entries (qmgr_message_resolve,
+// qmgr_message_sort, qmgr_message_assign). Decisions qmgr makes itself
+// are recorded by a worker.
 func (m *Manager) schedule(msg *message) {
 	now := m.now()
-	var own []decision
-	var entries []*Entry
-	current := map[*destQueue]*Entry{}
+	var rs []routed
 	for i := range msg.env.Recipients {
 		r := rcptRef(i)
 		if msg.rcpt(r).Done {
 			continue
 		}
 		q, d := m.route(msg, r)
-		if d != nil {
-			own = append(own, *d)
+		rs = append(rs, routed{r: r, q: q, d: d})
+	}
+	if len(rs) > 1 {
+		slices.SortStableFunc(rs, func(a, b routed) int { return compareRouted(msg, a, b) })
+	}
+	var own []decision
+	var entries []*Entry
+	current := map[*destQueue]*Entry{}
+	for _, x := range rs {
+		if x.d != nil {
+			own = append(own, *x.d)
 			continue
 		}
-		e := current[q]
+		e := current[x.q]
 		if e == nil || e.full() {
-			e = &Entry{msg: msg, queue: q}
-			current[q] = e
+			e = &Entry{msg: msg, queue: x.q}
+			current[x.q] = e
 			msg.refs++
 			entries = append(entries, e)
 		}
-		e.Rcpts = append(e.Rcpts, r)
+		e.Rcpts = append(e.Rcpts, x.r)
 		msg.nrcpt++
 	}
 	m.rcpts += msg.nrcpt
@@ -46,6 +62,54 @@ func (m *Manager) schedule(msg *message) {
 	if msg.refs == 0 {
 		m.messageDone(msg)
 	}
+}
+
+// compareRouted is qmgr_message_sort_compare: by transport, queue name,
+// recipient domain (case-insensitive), then address. A decision counts
+// as the queue Postfix would have used: the retry transport for a
+// deferral, the error transport for a bounce, none (last) for a drop.
+func compareRouted(msg *message, a, b routed) int {
+	ta, qa, oka := routeKey(a)
+	tb, qb, okb := routeKey(b)
+	switch {
+	case oka && !okb:
+		return -1
+	case !oka && okb:
+		return 1
+	case oka && okb:
+		if c := strings.Compare(ta, tb); c != 0 {
+			return c
+		}
+		if c := strings.Compare(qa, qb); c != 0 {
+			return c
+		}
+	}
+	aa, ab := msg.address(a.r), msg.address(b.r)
+	ia, ib := strings.LastIndexByte(aa, '@'), strings.LastIndexByte(ab, '@')
+	switch {
+	case ia < 0 && ib >= 0:
+		return 1
+	case ia >= 0 && ib < 0:
+		return -1
+	case ia >= 0 && ib >= 0:
+		if c := strings.Compare(strings.ToLower(aa[ia:]), strings.ToLower(ab[ib:])); c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(aa, ab)
+}
+
+func routeKey(x routed) (transport, queue string, ok bool) {
+	if x.q != nil {
+		return x.q.t.name, x.q.name, true
+	}
+	switch x.d.action {
+	case deliver.Deferred:
+		return "retry", x.d.dsn.Status + " " + x.d.dsn.Reason, true
+	case deliver.Bounced:
+		return "error", x.d.dsn.Status + " " + x.d.dsn.Reason, true
+	}
+	return "", "", false
 }
 
 // full reports whether the entry reached its transport's recipient limit.
