@@ -106,6 +106,9 @@ type Meta struct {
 	// LogIdent is the queue ID other programs log for this message
 	// (e.g. the original for a bounce); "" for none.
 	LogIdent string
+	// Arrival is the arrival time when the message arrived before
+	// cleanup saw it (pickup: the maildrop file's time); zero means now.
+	Arrival time.Time
 }
 
 // Cleanup is the per-process cleanup service: configuration and open
@@ -215,7 +218,10 @@ func (c *Cleanup) Begin(meta Meta) (*Message, error) {
 		c.logf("warning", "%v", err)
 		return nil, errWrite(err).err
 	}
-	if c.opts.Now != nil {
+	switch {
+	case !meta.Arrival.IsZero():
+		w.SetArrival(meta.Arrival)
+	case c.opts.Now != nil:
 		w.SetArrival(c.opts.Now())
 	}
 	m := &Message{c: c, meta: meta, w: w, id: w.ID(), seen: map[string]bool{}}
