@@ -71,6 +71,9 @@ func (cl *Client) Begin(meta Meta) (*RemoteMessage, error) {
 	if meta.LocalUID >= 0 {
 		req.Str(queue.AttrLocalUID, strconv.Itoa(meta.LocalUID))
 	}
+	if !meta.Arrival.IsZero() {
+		req.Int("arrival_time", meta.Arrival.Unix())
+	}
 	id, err := cl.call(req)
 	if err != nil {
 		return nil, err

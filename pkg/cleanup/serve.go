@@ -129,6 +129,13 @@ func (s *session) begin(req attr.List) error {
 		TLS: get("tls"), Origin: get(queue.AttrOrigin), FullName: get(queue.AttrFullName),
 		RewriteContext: get(queue.AttrRewrite), LogIdent: get(queue.AttrLogIdent), LocalUID: -1,
 	}
+	if v, ok := req.Get("arrival_time"); ok {
+		sec, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("bad arrival_time %q", v)
+		}
+		meta.Arrival = time.Unix(sec, 0)
+	}
 	if v, ok := req.Get(queue.AttrLocalUID); ok {
 		uid, err := strconv.Atoi(v)
 		if err != nil {

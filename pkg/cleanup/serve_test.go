@@ -42,7 +42,8 @@ func TestDaemonProtocol(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	m, err := cl.Begin(Meta{Origin: "pickup", LocalUID: 1000})
+	arrival := time.Unix(1700000000, 0)
+	m, err := cl.Begin(Meta{Origin: "pickup", LocalUID: 1000, Arrival: arrival})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +56,7 @@ func TestDaemonProtocol(t *testing.T) {
 		t.Fatalf("commit %q %v", id, err)
 	}
 	env, content := h.read(id)
-	if env.Sender != "alice@example.com" || env.Recipients[0].Address != "bob@example.com" || env.Recipients[0].Notify != 4 {
+	if env.Sender != "alice@example.com" || env.Recipients[0].Address != "bob@example.com" || env.Recipients[0].Notify != 4 || !env.Arrival.Equal(arrival) {
 		t.Errorf("envelope %+v", env)
 	}
 	if !strings.HasPrefix(content, "Received: by mx.example.com (Postfix, from userid 1000)") || !strings.HasSuffix(content, "\n\n"+body) {
