@@ -70,6 +70,7 @@ type Master struct {
 	procLimit  int
 	disable    []string
 	childEnv   []string
+	sigs       chan os.Signal
 	pidLock    *os.File // held for the master's lifetime
 	dataLock   *os.File
 }

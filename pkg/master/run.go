@@ -31,10 +31,15 @@ func (m *Master) startup() {
 	maillog.Info("daemon started -- version %s, configuration %s", config.MailVersion, m.dir)
 }
 
+// catchSignals is master_sigsetup: from here on the signals that stop or
+// reload the master are queued for the event loop.
+func (m *Master) catchSignals() {
+	m.sigs = make(chan os.Signal, 16)
+	signal.Notify(m.sigs, syscall.SIGHUP, syscall.SIGCHLD, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT)
+}
+
 // loop is the event loop: all master state changes happen here.
 func (m *Master) loop() {
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGCHLD, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT)
 	if m.opts.ExitAfter > 0 {
 		m.after(m.opts.ExitAfter, func() {
 			maillog.Info("master exit time has arrived")
@@ -45,7 +50,7 @@ func (m *Master) loop() {
 	for {
 		m.poller.update(m.watches())
 		select {
-		case sig := <-sigs:
+		case sig := <-m.sigs:
 			m.signal(sig.(syscall.Signal))
 		case fn := <-m.events:
 			fn()

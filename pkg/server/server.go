@@ -49,6 +49,7 @@ package server
 
 import (
 	"net"
+	"os"
 	"time"
 
 	"github.com/postern/postern/pkg/config"
@@ -118,6 +119,20 @@ type Server struct {
 
 // Conn is what a single or multi server's service function gets.
 type Conn = net.Conn
+
+// Jailed reports whether the process runs (or, in PreInit, will run)
+// inside the chroot jail: -c given and started as root.
+func (s *Server) Jailed() bool { return s.Chroot && os.Geteuid() == 0 }
+
+// QueueDir returns $queue_directory as the process sees it while it
+// serves: "/" inside the chroot jail, else the configured path. PreInit
+// may use it to prepare paths that are used after the jail is entered.
+func (s *Server) QueueDir() string {
+	if s.Jailed() {
+		return "/"
+	}
+	return s.Config.Get("queue_directory")
+}
 
 // UseCount returns the number of clients served so far.
 func (s *Server) UseCount() int { return s.useCount }

@@ -125,12 +125,7 @@ func readSome(fd int) ([]byte, bool) {
 func RunDgram(opts Options, fn func(s *Server, data []byte)) {
 	s := start(opts, "unix-dgram")
 	fds := s.listenFDs()
-	var mu sync.Mutex // one datagram at a time
-	handle := func(data []byte) {
-		mu.Lock()
-		defer mu.Unlock()
-		s.runRequest(func() { fn(s, data) })
-	}
+	var mu sync.Mutex // held from receiving a datagram until it is handled
 	go s.drainOnTerm(&mu, fds, fn)
 	s.setRetirement()
 	s.startWatchdog()
@@ -144,10 +139,12 @@ func RunDgram(opts Options, fn func(s *Server, data []byte)) {
 		if res == waitMaster {
 			s.exit("master disconnect")
 		}
+		mu.Lock()
 		if data, ok := recvDgram(fd); res == waitClient && ok {
-			handle(data)
+			s.runRequest(func() { fn(s, data) })
 			idleSince = time.Now()
 		}
+		mu.Unlock()
 	}
 	s.exit("use limit reached")
 }

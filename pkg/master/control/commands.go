@@ -185,6 +185,9 @@ func (c *cmd) exec(path string, args ...string) int {
 	case err == nil:
 		return 0
 	case errors.As(err, &exit):
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal()) // as the shell reports it
+		}
 		return exit.ExitCode()
 	}
 	c.fatal("%s: %s", path, strerror(err))
