@@ -112,7 +112,7 @@ func (c *Config) Default(name string) (string, bool) {
 
 // Expander returns the expander this Config uses for its values.
 func (c *Config) Expander() *Expander {
-	return &Expander{Lookup: c.Raw, Undefined: c.Undefined, Raw: isRawParam}
+	return &Expander{Lookup: c.Raw, Undefined: c.Undefined}
 }
 
 func isRawParam(name string) bool {

@@ -46,7 +46,7 @@ func (c *Config) computeDefault(name, fallback string) string {
 	case "mail_version":
 		return MailVersion
 	case "myhostname":
-		return defaultHostname()
+		return c.defaultHostname()
 	case "mydomain":
 		return domainOf(c.Get("myhostname"))
 	case "mynetworks":
@@ -59,17 +59,28 @@ func (c *Config) computeDefault(name, fallback string) string {
 	return fallback
 }
 
-// defaultHostname is gethostname(), made fully qualified with
-// ".localdomain" when it has no dot, as Postfix's check_myhostname().
-func defaultHostname() string {
+// defaultHostname is gethostname(), made fully qualified with the
+// configured $mydomain (else "localdomain") when it has no dot, as
+// Postfix's check_myhostname().
+func (c *Config) defaultHostname() string {
 	h, err := os.Hostname()
 	if err != nil || h == "" {
 		h = "localhost"
 	}
-	if !strings.Contains(h, ".") {
-		h += ".localdomain"
+	if strings.Contains(h, ".") {
+		return h
 	}
-	return h
+	domain := "localdomain"
+	raw, ok := c.overrides["mydomain"]
+	if !ok {
+		raw, ok = c.Main.Map["mydomain"]
+	}
+	if ok {
+		if d, err := c.Expand(raw); err == nil && d != "" {
+			domain = d
+		}
+	}
+	return h + "." + domain
 }
 
 func domainOf(host string) string {

@@ -30,7 +30,7 @@ func TestExpand(t *testing.T) {
 		"${myhostname?{a} x}":   "\":\" expected at",
 		"${myhostname?{a}:b}":   "",
 		"${{a} ~= {b}?{x}}":     "expected at",
-		"${{3.x} <level {3}?x}": "bad compatibility level",
+		"${{3.x} <level {3}?x}": "malformed compatibility level syntax",
 	}
 	for in, want := range errs {
 		_, err := e.Expand(in)

@@ -152,8 +152,8 @@ func splitArgs(s string) ([]string, error) {
 			args = append(args, tok)
 			continue
 		}
-		payload, rest, err := curlyPayload(tok)
-		if err != nil {
+		payload, rest, ok := balancedBraces(tok)
+		if !ok {
 			return nil, fmt.Errorf("missing '}' in \"%s\"", tok)
 		}
 		if rest != "" {
@@ -161,6 +161,22 @@ func splitArgs(s string) ([]string, error) {
 		}
 		args = append(args, strings.Trim(payload, " \t\r\n"))
 	}
+}
+
+// balancedBraces splits "{payload}rest" at the brace that closes the first.
+func balancedBraces(s string) (payload, rest string, ok bool) {
+	level := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '{':
+			level++
+		case '}':
+			if level--; level == 0 {
+				return s[1:i], s[i+1:], true
+			}
+		}
+	}
+	return "", "", false
 }
 
 // Option is one "-o name=value" of a master.cf entry.
