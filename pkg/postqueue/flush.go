@@ -33,10 +33,10 @@ func (c *cmd) flushQueue() error {
 		return err
 	}
 	if err := c.trigger(c.cfg.Get("queue_service_name"), "FADI"); err != nil {
-		return fail(exUnavailable, mailSystemDown)
+		return fail(mailSystemDown)
 	}
 	if err := c.trigger(c.cfg.Get("pickup_service_name"), "W"); err != nil {
-		return fail(exUnavailable, mailSystemDown)
+		return fail(mailSystemDown)
 	}
 	return nil
 }
@@ -78,18 +78,18 @@ func (c *cmd) flushFile(id string) error {
 		return err
 	}
 	if !queue.ValidID(id) {
-		return fail(exUsage, "Cannot flush queue ID - invalid name: \"%s\"", truncate100(id))
+		return fail("Cannot flush queue ID - invalid name: \"%s\"", truncate100(id))
 	}
 	st, err := c.flushRequest(attr.List{{Name: "request", Value: "send_file"}, {Name: "queue_id", Value: id}})
 	switch {
 	case err != nil:
-		return fail(exUnavailable, mailSystemDown)
+		return fail(mailSystemDown)
 	case st == flushOK:
 		return nil
 	case st == flushBad:
-		return fail(exUsage, "Invalid request: \"%s\"", id)
+		return fail("Invalid request: \"%s\"", id)
 	}
-	return fail(exSoftware, "Unexpected flush server reply status %d", st)
+	return fail("Unexpected flush server reply status %d", st)
 }
 
 // flushSite is postqueue -s: the site must be a valid host name or
@@ -99,33 +99,33 @@ func (c *cmd) flushSite(site string) error {
 		return err
 	}
 	if !validSite(site) {
-		return fail(exUsage, "Cannot flush mail queue - invalid destination: \"%s\"", truncate100(site))
+		return fail("Cannot flush mail queue - invalid destination: \"%s\"", truncate100(site))
 	}
 	list, err := resolve.NewDomainList("fast_flush_domains", c.cfg.Get("fast_flush_domains"),
 		resolve.ParentStyle(c.cfg, "fast_flush_domains"), dict.Options{Param: c.cfg.Get})
 	if err != nil {
-		return fail(exUnavailable, mailSystemDown)
+		return fail(mailSystemDown)
 	}
 	defer list.Close()
 	ok, err := list.Match(site)
 	if err != nil {
-		return fail(exUnavailable, mailSystemDown)
+		return fail(mailSystemDown)
 	}
 	if !ok {
-		return fail(exUnavailable, "Flush service is not configured for destination \"%s\"", site)
+		return fail("Flush service is not configured for destination \"%s\"", site)
 	}
 	st, err := c.flushRequest(attr.List{{Name: "request", Value: "send_site"}, {Name: "site", Value: site}})
 	switch {
 	case err != nil:
-		return fail(exUnavailable, mailSystemDown)
+		return fail(mailSystemDown)
 	case st == flushOK:
 		return nil
 	case st == flushBad:
-		return fail(exUsage, "Invalid request: \"%s\"", site)
+		return fail("Invalid request: \"%s\"", site)
 	case st == flushDeny:
-		return fail(exUnavailable, "Flush service is not configured for destination \"%s\"", site)
+		return fail("Flush service is not configured for destination \"%s\"", site)
 	}
-	return fail(exSoftware, "Unknown flush server reply status %d", st)
+	return fail("Unknown flush server reply status %d", st)
 }
 
 // flushRequest asks the flush service (flush_protocol) and returns its

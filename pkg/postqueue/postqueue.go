@@ -20,9 +20,9 @@
 // authorized_flush_users (flushes) are string lists of user names;
 // root and $mail_owner are always allowed.
 //
-// Messages and exit codes are Postfix's (EX_USAGE 64, EX_NOPERM 77,
-// EX_UNAVAILABLE 69, EX_SOFTWARE 70), on stderr as "postqueue: fatal:
-// ..." and in the mail log.
+// Messages are Postfix's, on stderr as "postqueue: fatal: ..." and in the
+// mail log; every fatal error exits with status 69 (EX_UNAVAILABLE), as
+// Postfix's postqueue does through its msg_cleanup handler.
 //
 // Parameters read: queue_directory, hash_queue_names, hash_queue_depth,
 // enable_long_queue_ids, empty_address_recipient,
@@ -44,13 +44,10 @@ import (
 	"github.com/postern/postern/pkg/maillog"
 )
 
-// Exit statuses (sysexits.h).
-const (
-	exUsage       = 64
-	exUnavailable = 69
-	exSoftware    = 70
-	exNoPerm      = 77
-)
+// exUnavailable is the status of every fatal error: postqueue's
+// msg_cleanup handler exits with EX_UNAVAILABLE before the status that
+// msg_fatal_status was given takes effect.
+const exUnavailable = 69
 
 // Env is the command's process environment; tests run it in-process.
 type Env struct {
@@ -62,16 +59,13 @@ type Env struct {
 	Log    bool // also send messages to the mail log
 }
 
-// fatal is an error that ends the command with a status.
-type fatal struct {
-	status int
-	msg    string
-}
+// fatal is an error that ends the command.
+type fatal struct{ msg string }
 
 func (f *fatal) Error() string { return f.msg }
 
-func fail(status int, format string, args ...any) error {
-	return &fatal{status: status, msg: fmt.Sprintf(format, args...)}
+func fail(format string, args ...any) error {
+	return &fatal{msg: fmt.Sprintf(format, args...)}
 }
 
 // Main runs postqueue with the process's environment.
@@ -90,10 +84,10 @@ func Run(env Env) int {
 		return 0
 	case errors.As(err, &f):
 		c.fatal(f.msg)
-		return f.status
+		return exUnavailable
 	}
 	c.fatal(err.Error())
-	return exSoftware
+	return exUnavailable
 }
 
 type cmd struct {
@@ -131,7 +125,7 @@ func (c *cmd) run() error {
 	}
 	cfg, err := config.Load(config.ConfigDir(dir))
 	if err != nil {
-		return fail(exUnavailable, "%s", err)
+		return fail("%s", err)
 	}
 	c.cfg = cfg
 	if c.env.Log {
@@ -150,7 +144,7 @@ func (c *cmd) run() error {
 	case 's':
 		return c.flushSite(m.arg)
 	}
-	return fail(exUsage, usage)
+	return fail(usage)
 }
 
 // parseArgs reads "c:fi:jps:v"; exactly one mode.
@@ -159,7 +153,7 @@ func parseArgs(args []string) (mode, string, error) {
 	dir := ""
 	set := func(op byte, arg string) error {
 		if m.op != 0 {
-			return fail(exUsage, usage)
+			return fail(usage)
 		}
 		m = mode{op: op, arg: arg}
 		return nil
@@ -186,12 +180,12 @@ func parseArgs(args []string) (mode, string, error) {
 				continue
 			case 'c', 'i', 's':
 			default:
-				return m, "", fail(exUsage, usage)
+				return m, "", fail(usage)
 			}
 			arg := a[j+1:]
 			if arg == "" {
 				if i+1 >= len(args) {
-					return m, "", fail(exUsage, usage)
+					return m, "", fail(usage)
 				}
 				i++
 				arg = args[i]
@@ -205,7 +199,7 @@ func parseArgs(args []string) (mode, string, error) {
 		}
 	}
 	if i < len(args) || m.op == 0 {
-		return m, "", fail(exUsage, usage)
+		return m, "", fail(usage)
 	}
 	return m, dir, nil
 }

@@ -31,20 +31,20 @@ func (c *cmd) showQueue(op byte) error {
 		defer conn.Close()
 		ac := attr.NewConn(conn, attr.Null, 0)
 		if err := showq.Receive(ac, out.message); err != nil {
-			return fail(exSoftware, "%s", err)
+			return fail("%s", err)
 		}
 		return out.close()
 	case errors.Is(err, os.ErrPermission):
-		return fail(exSoftware, "Connect to the %s %s service: %s", c.cfg.Get("mail_name"), svc, errnoText(err))
+		return fail("Connect to the %s %s service: %s", c.cfg.Get("mail_name"), svc, errnoText(err))
 	case c.env.EUID == 0:
 		c.warn("Mail system is down -- accessing queue directly (Connect to the %s %s service: %s)",
 			c.cfg.Get("mail_name"), svc, errnoText(err))
 		if err := c.scanDirect(out.message); err != nil {
-			return fail(exSoftware, "%s", err)
+			return fail("%s", err)
 		}
 		return out.close()
 	}
-	return fail(exUnavailable, "Queue report unavailable - mail system is down (Connect to the %s %s service: %s)",
+	return fail("Queue report unavailable - mail system is down (Connect to the %s %s service: %s)",
 		c.cfg.Get("mail_name"), svc, errnoText(err))
 }
 
@@ -97,13 +97,13 @@ func (c *cmd) checkACL(param, what string) error {
 	}
 	list, err := resolve.NewStringList(param, acl, dict.Options{Param: c.cfg.Get})
 	if err != nil {
-		return fail(exSoftware, "%s", err)
+		return fail("%s", err)
 	}
 	defer list.Close()
 	if ok, _ := list.Match(name); ok {
 		return nil
 	}
-	return fail(exNoPerm, "User %s(%d) is not allowed to %s", name, uid, what)
+	return fail("User %s(%d) is not allowed to %s", name, uid, what)
 }
 
 func (c *cmd) isMailOwner(uid int) bool {
