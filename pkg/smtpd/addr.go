@@ -29,6 +29,14 @@ func (a *tokArena) findAddr(arg string) parsedAddr {
 			text = text[i+1:]
 		}
 	}
+	if simpleAddr(text) {
+		return parsedAddr{addr: text, nAddr: 1}
+	}
+	return a.parseAddr(text)
+}
+
+// parseAddr runs the RFC 822 parser over the argument text.
+func (a *tokArena) parseAddr(text string) parsedAddr {
 	var res parsedAddr
 	var addr *tok822
 	for tp := a.parse822(text); tp != nil; tp = tp.next {
@@ -47,6 +55,22 @@ func (a *tokArena) findAddr(arg string) parsedAddr {
 		res.addr = sb.String()
 	}
 	return res
+}
+
+// simpleAddr reports whether text is atoms joined by '.', '@', '%' or
+// '!' only (the common "user@domain"). For such text the parser yields
+// one address equal to the text, so the parse can be skipped.
+func simpleAddr(text string) bool {
+	if text == "" {
+		return false
+	}
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if isSpaceTabCRLF(c) || c < 0x20 || c == 0x7f || strings.IndexByte("()<>,;:\\\"[]", c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // addrSyntaxOK applies the checks of extract_addr() to a parsed

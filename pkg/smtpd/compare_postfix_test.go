@@ -30,6 +30,7 @@ var oracleBase = map[string]string{
 	"inet_protocols":                       "ipv4",
 	"smtpd_peername_lookup":                "no",
 	"local_recipient_maps":                 "",
+	"smtpd_reject_unlisted_recipient":      "no",
 	"smtpd_error_sleep_time":               "0s",
 	"smtpd_forbid_bare_newline":            "normalize",
 	"smtpd_forbid_bare_newline_exclusions": "",

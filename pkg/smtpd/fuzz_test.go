@@ -44,6 +44,11 @@ func FuzzAddress(f *testing.F) {
 		if p != q {
 			t.Fatalf("not deterministic: %+v %+v", p, q)
 		}
+		if simpleAddr(arg) {
+			if slow := a.parseAddr(arg); slow != p {
+				t.Fatalf("fast path %+v, parser %+v", p, slow)
+			}
+		}
 		addrSyntaxOK(arg, p, true, true)
 		addrSyntaxOK(arg, p, false, false)
 	})

@@ -18,7 +18,7 @@ func (s *session) pipelinedEarly() bool {
 }
 
 func (s *session) improperPipelining() bool {
-	if len(s.rd.buffered()) == 0 && pendingBytes(s.conn) > 0 {
+	if len(s.rd.buffered()) == 0 && s.pendingBytes() > 0 {
 		s.rd.fill()
 	}
 	pending := s.rd.buffered()
@@ -31,20 +31,29 @@ func (s *session) improperPipelining() bool {
 	return true
 }
 
-// pendingBytes is FIONREAD on the connection's socket; 0 when the
-// connection is not a socket.
-func pendingBytes(c net.Conn) int {
+// rawConn returns the socket under c, nil when c is not a socket.
+func rawConn(c net.Conn) syscall.RawConn {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
-		return 0
+		return nil
 	}
 	raw, err := sc.SyscallConn()
 	if err != nil {
+		return nil
+	}
+	return raw
+}
+
+// pendingBytes is FIONREAD on the connection's socket; 0 when the
+// connection is not a socket.
+func (s *session) pendingBytes() int {
+	if s.raw == nil {
 		return 0
 	}
-	n := 0
-	raw.Control(func(fd uintptr) {
-		n, _ = unix.IoctlGetInt(int(fd), unix.TIOCINQ)
-	})
-	return n
+	s.raw.Control(s.fionread)
+	return s.pending
+}
+
+func (s *session) ioctlFIONREAD(fd uintptr) {
+	s.pending, _ = unix.IoctlGetInt(int(fd), unix.TIOCINQ)
 }

@@ -132,7 +132,7 @@ func (s *session) readCommand() (string, bool) {
 // dispatch runs one tokenized command.
 func (s *session) dispatch(line string) bool {
 	name := s.args[0].text
-	if ok, _ := s.srv.lists.noop.matchString(name); ok && len(s.srv.lists.noop.pats) > 0 {
+	if len(s.srv.lists.noop.pats) > 0 && s.isNoop(name) {
 		s.reply("250 2.0.0 Ok")
 		if s.junkCmds++; s.junkCmds > s.p.junkLimit+1 {
 			s.errorCount++
@@ -153,6 +153,11 @@ func (s *session) dispatch(line string) bool {
 		return true
 	}
 	return s.run(cmd)
+}
+
+func (s *session) isNoop(name string) bool {
+	ok, _ := s.srv.lists.noop.matchString(name)
+	return ok
 }
 
 // run executes a known command.

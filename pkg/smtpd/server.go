@@ -80,6 +80,7 @@ func New(cfg *config.Config, deps Deps) (*Server, error) {
 	if s.checks, err = newChecker(cfg); err != nil {
 		return nil, err
 	}
+	warnUnlisted(cfg, s.log)
 	return s, nil
 }
 

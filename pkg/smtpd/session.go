@@ -3,6 +3,7 @@ package smtpd
 import (
 	"bufio"
 	"net"
+	"syscall"
 	"time"
 )
 
@@ -40,6 +41,10 @@ type session struct {
 	addr    tokArena // address parser arena, reused
 	stats   cmdStats
 	bdatRec bdatRecords // BDAT line assembly
+
+	raw      syscall.RawConn // the socket, for FIONREAD; nil if none
+	fionread func(fd uintptr)
+	pending  int
 }
 
 // transaction is the state of one MAIL transaction.
@@ -115,6 +120,8 @@ func newSession(srv *Server, conn net.Conn) *session {
 		protocol: "SMTP", where: "CONNECT", lastIO: time.Now()}
 	s.wr = bufio.NewWriterSize(conn, bufSize)
 	s.rd = newLineReader(conn, s.p.timeout, s.flush)
+	s.raw = rawConn(conn)
+	s.fionread = s.ioctlFIONREAD
 	return s
 }
 

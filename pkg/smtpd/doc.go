@@ -1,0 +1,73 @@
+// Package smtpd is Postfix's smtpd(8): the SMTP server. Server.Serve
+// talks SMTP on one connection (an inet socket of the master, or the
+// "unix" and "pass" forms) and hands every accepted message to the queue
+// through pkg/cleanup, streaming the content: no message is held in
+// memory. One Server serves any number of sessions at once, one
+// goroutine each; cmd/smtpd plugs it into the daemon skeleton.
+//
+// The protocol layer is Postern's own (docs/smtpd.md says why, with the
+// measurements against github.com/emersion/go-smtp), so that everything
+// Postfix does before EHLO and every line rule hold:
+//
+//   - at connect: client name lookup with forward confirmation
+//     ("unknown" otherwise; bounded; off with smtpd_peername_lookup =
+//     no), "connect from name[addr]", improper pipelining before the
+//     greeting, smtpd_client_restrictions when smtpd_delay_reject = no,
+//     then "220 $smtpd_banner";
+//   - commands HELO, EHLO, MAIL, RCPT, DATA, BDAT (CHUNKING), RSET, NOOP,
+//     QUIT, VRFY (disable_vrfy_command), ETRN, and STARTTLS, AUTH,
+//     XCLIENT, XFORWARD answering as Postfix does when the feature is
+//     off; EHLO keywords PIPELINING, SIZE, VRFY, ETRN,
+//     ENHANCEDSTATUSCODES, 8BITMIME, DSN, SMTPUTF8, CHUNKING, less
+//     smtpd_discard_ehlo_keywords;
+//   - MAIL FROM parameters SIZE (RFC 1870), BODY (RFC 6152), SMTPUTF8
+//     (RFC 6531), RET and ENVID (RFC 3461), AUTH (RFC 4954); RCPT TO
+//     parameters NOTIFY and ORCPT (RFC 3461, RFC 6533 utf-8 ORCPT);
+//     all kept with the message;
+//   - lines: line_length_limit (long commands are cut, long content lines
+//     are stored in pieces), smtpd_forbid_bare_newline (normalize, yes,
+//     reject, no) with smtpd_forbid_bare_newline_exclusions and
+//     smtpd_forbid_bare_newline_reject_code: only CRLF.CRLF ends DATA,
+//     so SMTP smuggling does not work;
+//   - limits: smtpd_timeout, smtpd_recipient_limit with
+//     smtpd_recipient_overshoot_limit, message_size_limit (SIZE= and the
+//     actual size), queue_minfree, smtpd_soft_error_limit,
+//     smtpd_hard_error_limit, smtpd_error_sleep_time,
+//     smtpd_junk_command_limit, smtpd_forbid_unauth_pipelining,
+//     smtpd_noop_commands, smtpd_forbidden_commands;
+//   - restrictions: the smtpd_client, _helo, _sender, _relay, _recipient,
+//     _data, _end_of_data and _etrn restriction lists, evaluated by one
+//     evaluator with Postfix's stages, smtpd_delay_reject semantics,
+//     restriction classes, warn_if_reject, defer_if_permit and
+//     defer_if_reject; implemented restrictions: permit, reject, defer,
+//     defer_if_permit, defer_if_reject, warn_if_reject, sleep,
+//     reject_unauth_pipelining, permit_mynetworks, permit_inet_interfaces,
+//     permit_sasl_authenticated (a no-op while SASL is off),
+//     permit_auth_destination, reject_unauth_destination,
+//     defer_unauth_destination and check_relay_domains. Every other
+//     restriction Postfix knows answers "451 4.3.5 Server configuration
+//     error" with a warning once per process; an unknown name gets
+//     Postfix's "unknown smtpd restriction" warning and the same reply.
+//
+// Replies and log lines are Postfix 3.7's, word for word ("connect
+// from", "disconnect from ... commands=N", "NOQUEUE: reject: RCPT from
+// ...; from=<> to=<> proto=ESMTP helo=<>", "QID: client=...", "lost
+// connection after", "timeout after", "too many errors after",
+// "improper command pipelining after"); the comparison test runs the
+// same sessions against a private real Postfix.
+//
+// Parameters read: those listed in Params, and those of features that
+// make New fail because they are not implemented yet (see
+// unsupported.go): smtpd_sasl_auth_enable, smtpd_tls_security_level,
+// smtpd_use_tls, smtpd_enforce_tls, smtpd_tls_wrappermode, smtpd_milters,
+// smtpd_proxy_filter, smtpd_command_filter, smtpd_reject_footer(_maps),
+// smtpd_authorized_xclient_hosts, smtpd_authorized_xforward_hosts,
+// smtpd_authorized_verp_clients, smtpd_upstream_proxy_protocol,
+// smtpd_discard_ehlo_keyword_address_maps, smtpd_reject_unlisted_sender.
+//
+// What smtpd does not do (yet): anvil connection and rate limits, SASL,
+// TLS, access maps and the other table-based restrictions, recipient
+// validation (smtpd_reject_unlisted_recipient is logged as not done),
+// milters, postmaster notices (notify_classes), the fast flush service
+// behind ETRN. See docs/smtpd.md and docs/compatibility.md.
+package smtpd
