@@ -64,7 +64,7 @@ func (p *prog) remove(path string) (bool, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return false, nil
 	}
-	return false, fatalf("remove file %s: %s", path, errnoText(err))
+	return false, fatalf("remove file %s: %s", p.rel(path), errnoText(err))
 }
 
 // rename moves a file, creating hash subdirectories (postrename).
@@ -82,7 +82,16 @@ func (p *prog) rename(from, to string) (bool, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return false, nil
 	}
-	return false, fatalf("rename file %s as %s: %s", from, to, errnoText(err))
+	return false, fatalf("rename file %s as %s: %s", p.rel(from), p.rel(to), errnoText(err))
+}
+
+// rel shows a path as Postfix does after chdir to the queue directory:
+// "deferred/A/ABCDEF1234".
+func (p *prog) rel(path string) string {
+	if r, ok := strings.CutPrefix(path, p.l.Dir+"/"); ok {
+		return r
+	}
+	return path
 }
 
 // byID is an operation on one named message.
@@ -164,7 +173,7 @@ func (p *prog) requeueOne(queues []string, id string) error {
 		func(path string) {
 			now := time.Now()
 			if err := os.Chtimes(path, now, now); err != nil {
-				p.warn("%s: reset time stamps: %s", path, errnoText(err))
+				p.warn("%s: reset time stamps: %s", p.rel(path), errnoText(err))
 			}
 		}, "requeued")
 	if ok {
@@ -217,7 +226,7 @@ func (p *prog) expire(path string) bool {
 	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
-			p.warn("expire file %s: %s", path, errnoText(err))
+			p.warn("expire file %s: %s", p.rel(path), errnoText(err))
 		}
 		return false
 	}
@@ -227,7 +236,7 @@ func (p *prog) expire(path string) bool {
 		return false
 	}
 	if err := f.Chmod(st.Mode().Perm() | queue.ModeExpire); err != nil {
-		p.warn("expire file %s: cannot set permission: %s", path, errnoText(err))
+		p.warn("expire file %s: cannot set permission: %s", p.rel(path), errnoText(err))
 		return false
 	}
 	return true

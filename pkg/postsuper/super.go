@@ -55,7 +55,7 @@ func (w *walker) dir(dir string, depth int) error {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
-		return fatalf("open %s: %s", dir, errnoText(err))
+		return fatalf("open %s: %s", w.p.rel(dir), errnoText(err))
 	}
 	for _, e := range entries {
 		path := filepath.Join(dir, e.Name())
@@ -65,7 +65,7 @@ func (w *walker) dir(dir string, depth int) error {
 			}
 			if depth+1 > w.wanted {
 				if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-					return fatalf("remove directory %s: %s", path, errnoText(err))
+					return fatalf("remove directory %s: %s", w.p.rel(path), errnoText(err))
 				}
 			}
 			continue
@@ -89,7 +89,7 @@ func (w *walker) file(path, name string) error {
 	if st.IsDir() {
 		// An alien directory.
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			p.warn("remove subdirectory %s: %s", path, errnoText(err))
+			p.warn("remove subdirectory %s: %s", p.rel(path), errnoText(err))
 		}
 		return nil
 	}
@@ -112,7 +112,7 @@ func (w *walker) file(path, name string) error {
 		}
 	}
 	if !queue.ValidID(name) {
-		p.warn("bogus file name: %s", path)
+		p.warn("bogus file name: %s", p.rel(path))
 		return nil
 	}
 	if w.action&actStruct != 0 && w.qi.message {
@@ -128,17 +128,17 @@ func (w *walker) unfix(path, name string, st os.FileInfo) (string, string, bool,
 	p := w.p
 	id := strings.TrimSuffix(name, fixSuffix)
 	if !queue.ValidID(id) {
-		p.warn("bogus file name: %s", path)
+		p.warn("bogus file name: %s", p.rel(path))
 		return "", "", false, nil
 	}
 	if w.qi.message {
 		inum, ok := queue.IDInode(id)
 		if !ok {
-			p.warn("bogus file name: %s", path)
+			p.warn("bogus file name: %s", p.rel(path))
 			return "", "", false, nil
 		}
 		if inum != inode(st) {
-			p.warn("name/inode mismatch: %s", path)
+			p.warn("name/inode mismatch: %s", p.rel(path))
 			return "", "", false, nil
 		}
 	}
@@ -159,7 +159,7 @@ func (w *walker) checkInode(path, name string, st os.FileInfo) (bool, error) {
 	p := w.p
 	inum, ok := queue.IDInode(name)
 	if !ok {
-		p.warn("bogus file name: %s", path)
+		p.warn("bogus file name: %s", p.rel(path))
 		return true, nil
 	}
 	long := queue.IsLongID(name)
