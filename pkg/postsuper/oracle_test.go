@@ -121,4 +121,3 @@ func mapsEqual(a, b map[string]string) bool {
 	}
 	return true
 }
-
