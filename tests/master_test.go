@@ -199,6 +199,7 @@ func TestMasterReload(t *testing.T) {
 	inst.WaitLog(t, `postfix/master\[\d+\]: reload -- version 3\.7\.11, configuration `+inst.ConfigDir+`$`)
 	inst.WaitLog(t, `postfix/postfix-script\[\d+\]: refreshing the Postfix mail system$`)
 
+	inst.WaitListen(t, "new")
 	added := dialTestd(t, inst, "new")
 	if got := added.ask("hi"); got != "hi" {
 		t.Errorf("new service echo %q", got)
@@ -462,4 +463,26 @@ func TestMasterServiceDisable(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(inst.QueueDir, "public", "echo")); err != nil {
 		t.Errorf("unix service: %v", err)
 	}
+}
+
+// TestMasterIPv6: a service on [::1]:port is served like any other.
+func TestMasterIPv6(t *testing.T) {
+	if l, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skip("no IPv6 loopback")
+	} else {
+		l.Close()
+	}
+	inst := harness.Start(t, []string{"inet_protocols = all"}, "[::1]:{port:v6} inet n - n - 1 testd single\n")
+	c, err := net.DialTimeout("tcp", "[::1]:"+strconv.Itoa(inst.Ports["v6"]), harness.Timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(harness.Timeout))
+	cl := &client{t: t, c: c, r: bufio.NewReader(c)}
+	cl.greet()
+	if got := cl.ask("v6"); got != "v6" {
+		t.Errorf("echo %q", got)
+	}
+	cl.quit()
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/postern/postern/pkg/config"
 )
 
@@ -184,5 +186,34 @@ func TestLockFile(t *testing.T) {
 	if _, err := openLock(path, nil); err == nil ||
 		!strings.HasSuffix(err.Error(), "unable to set exclusive lock: Resource temporarily unavailable") {
 		t.Errorf("second lock: %v", err)
+	}
+}
+
+func TestInterfaceAddrsIPv6(t *testing.T) {
+	if !familySupported(unix.AF_INET6) {
+		t.Skip("no IPv6")
+	}
+	p := protocols{v4: true, v6: true}
+	all, err := interfaceAddrs("all", p)
+	if err != nil || len(all) != 2 || !all[1].Equal(net.IPv6unspecified) {
+		t.Errorf("all: %v %v", all, err)
+	}
+	list, err := interfaceAddrs("[::1], ::1, 127.0.0.1", p)
+	if err != nil || len(list) != 2 {
+		t.Skipf("no ::1 here: %v %v", list, err)
+	}
+	if !list[0].Equal(net.IPv6loopback) || !list[1].Equal(net.IPv4(127, 0, 0, 1)) {
+		t.Errorf("list: %v", list)
+	}
+	env := testEnv(t, "")
+	env.protocols = p
+	s, err := newService(env, parseEntry(t, "[::1]:2525 inet n - n - 5 smtpd"))
+	if err != nil || s.name != "[::1]:2525" || len(s.addrs) != 1 || !s.localOnly {
+		t.Errorf("[::1]:2525: %+v %v", s, err)
+	}
+	env.interfaces = "loopback-only"
+	s, err = newService(env, parseEntry(t, "smtp inet n - n - 5 smtpd"))
+	if err != nil || len(s.addrs) != 2 || !strings.Contains(strings.Join(s.argv, " "), "-s 2") {
+		t.Errorf("loopback-only v4+v6: %v %v %v", s.addrs, s.argv, err)
 	}
 }

@@ -205,3 +205,24 @@ func Eventually(t testing.TB, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// WaitListen waits until something listens on the {port:NAME} service,
+// without connecting to it (it reads /proc/net/tcp).
+func (inst *Instance) WaitListen(t testing.TB, name string) {
+	t.Helper()
+	want := strings.ToUpper(strconv.FormatInt(int64(inst.Ports[name]), 16))
+	for len(want) < 4 {
+		want = "0" + want
+	}
+	want = ":" + want
+	Eventually(t, "a listener on "+inst.Addr(t, name), func() bool {
+		data, _ := os.ReadFile("/proc/net/tcp")
+		for _, line := range strings.Split(string(data), "\n") {
+			f := strings.Fields(line)
+			if len(f) > 3 && strings.HasSuffix(f[1], want) && f[3] == "0A" {
+				return true
+			}
+		}
+		return false
+	})
+}
