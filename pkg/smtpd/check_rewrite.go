@@ -59,7 +59,7 @@ func (s *session) checkRewrite() string {
 func (s *session) rewriteRuleMatches(r rewriteRule) (bool, error) {
 	switch r.name {
 	case "permit_inet_interfaces":
-		return s.srv.lists.myAddrs.matchHost("", s.client.addr)
+		return s.ownAddress(), nil
 	case "permit_mynetworks":
 		return s.srv.lists.mynetworks.matchHost(s.client.name, s.client.addr)
 	case "check_address_map":

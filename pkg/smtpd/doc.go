@@ -56,7 +56,11 @@
 // "improper command pipelining after"); the comparison test runs the
 // same sessions against a private real Postfix.
 //
-// Parameters read: those listed in Params, and those of features that
+// Address classes for relay control come from pkg/resolve
+// (trivial-rewrite) in this process, after rewriting in the local
+// context as smtpd_resolve_addr() does, with a 100-entry cache.
+//
+// Parameters read: those listed in Params, those of pkg/resolve, and those of features that
 // make New fail because they are not implemented yet (see
 // unsupported.go): smtpd_sasl_auth_enable, smtpd_tls_security_level,
 // smtpd_use_tls, smtpd_enforce_tls, smtpd_tls_wrappermode, smtpd_milters,

@@ -3,7 +3,6 @@ package smtpd
 import (
 	"net/netip"
 	"strings"
-	"unicode/utf8"
 )
 
 // Host name and address syntax (util/valid_hostname.c,
@@ -52,27 +51,6 @@ func validHostname(name string) bool {
 		}
 	}
 	return nonNumeric
-}
-
-// validUTF8Hostname is valid_utf8_hostname(): with SMTPUTF8 enabled a
-// name with non-ASCII labels is accepted when it is valid UTF-8 and its
-// ASCII parts obey the host name rules.
-// XXX: Postfix converts U-labels to A-labels with libicu before the
-// check; Postern has no IDNA library and checks the form only.
-func validUTF8Hostname(enable bool, name string) bool {
-	if isASCII(name) || !enable {
-		return validHostname(name)
-	}
-	if !utf8.ValidString(name) || len(name) > validHostnameLen {
-		return false
-	}
-	ascii := strings.Map(func(r rune) rune {
-		if r >= 0x80 {
-			return 'x'
-		}
-		return r
-	}, name)
-	return validHostname(ascii)
 }
 
 func isASCII(s string) bool {

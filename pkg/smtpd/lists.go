@@ -1,17 +1,20 @@
 package smtpd
 
 import (
+	"net/netip"
+
 	"github.com/postern/postern/pkg/config"
+	"github.com/postern/postern/pkg/resolve"
 )
 
 // lists are the match lists smtpd consults per session.
 type lists struct {
-	mynetworks   *matchList // permit_mynetworks
-	bareLFExcl   *matchList // smtpd_forbid_bare_newline_exclusions
-	forbidden    *matchList // smtpd_forbidden_commands
-	noop         *matchList // smtpd_noop_commands
-	myAddrs      *matchList // permit_inet_interfaces
-	flushDomains *matchList // fast_flush_domains
+	mynetworks   *matchList            // permit_mynetworks
+	bareLFExcl   *matchList            // smtpd_forbid_bare_newline_exclusions
+	forbidden    *matchList            // smtpd_forbidden_commands
+	noop         *matchList            // smtpd_noop_commands
+	ownAddr      func(netip.Addr) bool // permit_inet_interfaces
+	flushDomains *matchList            // fast_flush_domains
 }
 
 func openLists(cfg *config.Config, open openTableFunc) (*lists, error) {
@@ -34,13 +37,10 @@ func openLists(cfg *config.Config, open openTableFunc) (*lists, error) {
 		m.param = sp.param
 		*sp.dst = m
 	}
-	var addrs []string
-	for _, a := range ownAddresses(cfg) {
-		addrs = append(addrs, a.String())
+	own, err := resolve.OwnAddrs(cfg)
+	if err != nil {
+		return nil, err
 	}
-	l.myAddrs = &matchList{param: "inet_interfaces"}
-	for _, a := range addrs {
-		l.myAddrs.pats = append(l.myAddrs.pats, matchPattern{text: a})
-	}
+	l.ownAddr = own
 	return l, nil
 }

@@ -1,11 +1,10 @@
 package smtpd
 
 import (
-	"net"
-	"net/netip"
+	"errors"
 	"strings"
 
-	"github.com/postern/postern/pkg/config"
+	"github.com/postern/postern/pkg/resolve"
 )
 
 // AddrClass is the address class of a resolved recipient, as
@@ -37,141 +36,76 @@ type Resolver interface {
 	Resolve(sender, addr string) (Resolution, error)
 }
 
-// domainResolver is smtpd's own resolver over mydestination,
-// inet_interfaces, proxy_interfaces, virtual_alias_domains,
-// virtual_mailbox_domains and relay_domains.
-// XXX: this stands in for trivial-rewrite (pkg/resolve) until that
-// package exists; it applies the percent hack, bang paths and source
-// routes to local domains only as far as relay control needs them, and
-// does not consult transport_maps.
-type domainResolver struct {
-	mydest, aliasDoms, virtDoms, relayDoms *matchList
-	myAddrs                                []netip.Addr
-	percent, bang, utf8                    bool
-	myhostname, myorigin, mydomain         string
-	atMyorigin, dotMydomain                bool
+// errResolveFail is a resolver failure (table trouble).
+var errResolveFail = errors.New("address resolution failed")
+
+// trivialRewrite resolves with pkg/resolve in this process, as
+// smtpd_resolve_addr() asks trivial-rewrite: sender and recipient are
+// first rewritten in the local context, then resolved.
+type trivialRewrite struct {
+	r *resolve.Resolver
 }
 
-func newDomainResolver(cfg *config.Config, open openTableFunc) (*domainResolver, error) {
-	r := &domainResolver{myhostname: strings.ToLower(cfg.Get("myhostname"))}
-	var err error
-	lists := []struct {
-		dst   **matchList
-		param string
-	}{{&r.mydest, "mydestination"}, {&r.aliasDoms, "virtual_alias_domains"},
-		{&r.virtDoms, "virtual_mailbox_domains"}, {&r.relayDoms, "relay_domains"}}
-	for _, l := range lists {
-		if *l.dst, err = newMatchList(cfg, l.param, cfg.Get(l.param), open); err != nil {
-			return nil, err
-		}
+func (t trivialRewrite) Resolve(sender, addr string) (Resolution, error) {
+	res := t.r.Resolve(t.rewrite(sender), t.rewrite(addr))
+	if res.Flags&resolve.FlagFail != 0 {
+		return Resolution{}, errResolveFail
 	}
-	r.percent, _ = cfg.Bool("allow_percent_hack")
-	r.bang, _ = cfg.Bool("swap_bangpath")
-	r.utf8, _ = cfg.Bool("smtputf8_enable")
-	r.myorigin, r.mydomain = strings.ToLower(cfg.Get("myorigin")), strings.ToLower(cfg.Get("mydomain"))
-	r.atMyorigin, _ = cfg.Bool("append_at_myorigin")
-	r.dotMydomain, _ = cfg.Bool("append_dot_mydomain")
-	r.myAddrs = ownAddresses(cfg)
-	return r, nil
+	out := Resolution{Bad: res.Flags&resolve.FlagError != 0, Routed: res.Flags&resolve.FlagRouted != 0}
+	if i := strings.LastIndexByte(res.Recipient, '@'); i >= 0 {
+		out.Domain = strings.ToLower(res.Recipient[i+1:])
+	}
+	switch res.Flags.Class() {
+	case resolve.ClassLocal:
+		out.Class = ClassLocal
+	case resolve.ClassAlias:
+		out.Class = ClassAlias
+	case resolve.ClassVirtual:
+		out.Class = ClassVirtual
+	case resolve.ClassRelay:
+		out.Class = ClassRelay
+	}
+	return out, nil
 }
 
-// ownAddresses lists inet_interfaces and proxy_interfaces as addresses
-// (own_inet_addr, proxy_inet_addr); "all" means every interface.
-func ownAddresses(cfg *config.Config) []netip.Addr {
-	var out []netip.Addr
-	names := append(cfg.List("inet_interfaces"), cfg.List("proxy_interfaces")...)
-	for _, n := range names {
-		switch strings.ToLower(n) {
-		case "all":
-			addrs, _ := net.InterfaceAddrs()
-			for _, a := range addrs {
-				if p, err := netip.ParsePrefix(a.String()); err == nil {
-					out = append(out, p.Addr())
-				}
-			}
-		case "loopback-only":
-			out = append(out, netip.MustParseAddr("127.0.0.1"), netip.IPv6Loopback())
-		default:
-			ips, _ := net.LookupIP(n)
-			for _, ip := range ips {
-				if a, ok := netip.AddrFromSlice(ip); ok {
-					out = append(out, a.Unmap())
-				}
-			}
-		}
-	}
-	return out
-}
-
-// Resolve implements Resolver. As smtpd_resolve_addr(), the address is
-// first made canonical in the local rewrite context.
-func (r *domainResolver) Resolve(sender, addr string) (Resolution, error) {
-	addr = r.canonical(addr)
-	for range 100 {
-		local, domain, has := cutDomain(addr)
-		if !has {
-			domain = r.myhostname
-		}
-		isLocal, err := r.isLocal(domain)
-		if err != nil {
-			return Resolution{}, err
-		}
-		if isLocal {
-			if next, ok := r.reroute(local); ok {
-				addr = next
-				continue
-			}
-		}
-		return r.classify(local, domain, isLocal)
-	}
-	return Resolution{Bad: true}, nil
-}
-
-// cutDomain splits at the last '@' and drops one trailing dot.
-func cutDomain(addr string) (local, domain string, ok bool) {
-	i := strings.LastIndexByte(addr, '@')
-	if i < 0 {
-		return addr, "", false
-	}
-	domain = strings.ToLower(addr[i+1:])
-	if strings.HasSuffix(domain, ".") && !strings.HasSuffix(domain, "..") {
-		domain = domain[:len(domain)-1]
-	}
-	return addr[:i], domain, true
-}
-
-// reroute applies source routes, the percent hack and bang paths to the
-// local part of an address in a local domain.
-func (r *domainResolver) reroute(local string) (string, bool) {
-	if strings.Contains(local, "@") {
-		return local, true
-	}
-	if i := strings.LastIndexByte(local, '%'); r.percent && i >= 0 {
-		return local[:i] + "@" + local[i+1:], true
-	}
-	if i := strings.IndexByte(local, '!'); r.bang && i > 0 {
-		return local[i+1:] + "@" + local[:i], true
-	}
-	return "", false
-}
-
-// canonical appends @$myorigin to an address without domain
-// (append_at_myorigin) and .$mydomain to a domain without dot
-// (append_dot_mydomain), as trivial-rewrite's local context does.
-func (r *domainResolver) canonical(addr string) string {
+// rewrite is rewrite_clnt_internal() in the local context.
+func (t trivialRewrite) rewrite(addr string) string {
 	if addr == "" {
-		return addr
+		return ""
 	}
-	i := strings.LastIndexByte(addr, '@')
-	if i < 0 {
-		if r.atMyorigin && r.myorigin != "" {
-			return addr + "@" + r.myorigin
+	return unquote822Local(t.r.Rewrite(resolve.ContextLocal, resolve.Quote822Local(addr)))
+}
+
+// unquote822Local removes quoting from the local part of an address
+// (unquote_822_local); a source route prefix and the domain are kept.
+func unquote822Local(mbox string) string {
+	start := 0
+	if strings.HasPrefix(mbox, "@") {
+		if colon := strings.IndexByte(mbox, ':'); colon >= 0 {
+			start = colon + 1
 		}
-		return addr
 	}
-	domain := addr[i+1:]
-	if r.dotMydomain && domain != "" && !strings.ContainsAny(domain, ".[") && r.mydomain != "" {
-		return addr + "." + r.mydomain
+	var b strings.Builder
+	b.WriteString(mbox[:start])
+	inQuote, atDst, atSrc := false, -1, -1
+	for i := start; i < len(mbox); i++ {
+		c := mbox[i]
+		switch {
+		case c == '"':
+			inQuote = !inQuote
+			continue
+		case c == '@' && !inQuote:
+			atDst, atSrc = b.Len(), i
+		case c == '\\' && i+1 < len(mbox):
+			i++
+			c = mbox[i]
+		case c == '\\':
+			continue
+		}
+		b.WriteByte(c)
 	}
-	return addr
+	if atDst < 0 {
+		return b.String()
+	}
+	return b.String()[:atDst] + mbox[atSrc:]
 }

@@ -1,5 +1,7 @@
 package smtpd
 
+import "net/netip"
+
 // Client and relay restrictions: permit_mynetworks,
 // permit_inet_interfaces, permit_sasl_authenticated and the relay
 // control of smtpd_relay_restrictions.
@@ -17,7 +19,7 @@ func (s *session) permitMynetworks(_ []string, c checkCtx) (int, int) {
 }
 
 func (s *session) permitInetInterfaces(_ []string, c checkCtx) (int, int) {
-	if ok, _ := s.srv.lists.myAddrs.matchHost("", s.client.addr); !ok {
+	if !s.ownAddress() {
 		return checkDunno, 0
 	}
 	return s.aclPermit("permit_inet_interfaces", nameClient, s.namaddr()), 0
@@ -109,4 +111,11 @@ func (s *session) relayDomainsVerdict() int {
 	}
 	return s.checkReject(errPolicy, s.p.relayCode, "5.7.1", "<%s>: %s rejected: Relay access denied",
 		s.tx.recipient, nameRecipient)
+}
+
+// ownAddress reports whether the client is this machine
+// (own_inet_addr).
+func (s *session) ownAddress() bool {
+	a, err := netip.ParseAddr(s.client.addr)
+	return err == nil && s.client.family != "" && s.srv.lists.ownAddr(a)
 }

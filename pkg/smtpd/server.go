@@ -10,6 +10,7 @@ import (
 	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/dict"
 	"github.com/postern/postern/pkg/maillog"
+	"github.com/postern/postern/pkg/resolve"
 )
 
 // Logger receives smtpd's log records, worded as Postfix's; the text of
@@ -44,13 +45,14 @@ type Deps struct {
 // Server serves SMTP sessions. One Server per process; Serve may be
 // called from many goroutines at once, one per connection.
 type Server struct {
-	p       *params
-	deps    Deps
-	log     Logger
-	checks  *checker
-	lists   *lists
-	rewrite []rewriteRule
-	once    sync.Map // warnings already logged
+	p        *params
+	deps     Deps
+	log      Logger
+	checks   *checker
+	lists    *lists
+	rewrite  []rewriteRule
+	dictOpts dict.Options
+	once     sync.Map // warnings already logged
 }
 
 // New reads smtpd's parameters from cfg, opens its tables and checks
@@ -70,9 +72,12 @@ func New(cfg *config.Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	if s.deps.Resolver == nil {
-		if s.deps.Resolver, err = newDomainResolver(cfg, s.deps.OpenTable); err != nil {
+		r, err := resolve.New(cfg, resolve.Options{Dict: s.dictOpts})
+		if err != nil {
 			return nil, err
 		}
+		r.Info, r.Warn = s.log.Info, s.log.Warn
+		s.deps.Resolver = newResolveCache(trivialRewrite{r})
 	}
 	if s.rewrite, err = parseRewriteRules(cfg, s.deps.OpenTable); err != nil {
 		return nil, err
@@ -100,10 +105,10 @@ func (s *Server) defaults(cfg *config.Config) {
 	if s.deps.Sleep == nil {
 		s.deps.Sleep = time.Sleep
 	}
+	s.dictOpts = dict.Options{Flags: dict.FoldFix | dict.Lock, Param: cfg.Get,
+		Warn: func(m string) { s.log.Warn("%s", m) }}
 	if s.deps.OpenTable == nil {
-		opts := dict.Options{Flags: dict.FoldFix | dict.Lock, Param: cfg.Get,
-			Warn: func(m string) { s.log.Warn("%s", m) }}
-		s.deps.OpenTable = func(spec string) (dict.Dict, error) { return dict.Open(spec, opts) }
+		s.deps.OpenTable = func(spec string) (dict.Dict, error) { return dict.Open(spec, s.dictOpts) }
 	}
 }
 
