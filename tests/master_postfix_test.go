@@ -5,6 +5,7 @@ package tests
 
 import (
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -150,4 +151,23 @@ func TestPostfixLogrotate(t *testing.T) {
 	}
 	inst.Postfix("status")
 	inst.WaitLog(t, `postfix/postfix-script\[\d+\]: the Postfix mail system is running: PID: \d+$`)
+}
+
+// TestPostfixStartFailure: a master that cannot initialize (its port is
+// taken) makes "postfix start" fail with postfix-script's message.
+func TestPostfixStartFailure(t *testing.T) {
+	inst := harness.New(t, nil, "127.0.0.1:{port:busy} inet n - n - 1 testd single\n")
+	l, err := net.Listen("tcp", inst.Addr(t, "busy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := inst.Postfix("start"); err == nil {
+		t.Fatal("start succeeded")
+	}
+	inst.WaitLog(t, `postfix/master\[\d+\]: fatal: bind 127\.0\.0\.1 port \d+: Address already in use$`)
+	inst.WaitLog(t, `postfix/postfix-script\[\d+\]: fatal: mail system startup failed$`)
+	if left := inst.Processes(); len(left) != 0 {
+		t.Errorf("processes left: %v", left)
+	}
 }

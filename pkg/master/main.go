@@ -64,6 +64,7 @@ func Main(args []string) {
 		maillog.Fatal("chdir %s: %s", qdir, strerror(err))
 	}
 	m.takeLocks()
+	maillog.SetCleanup(m.fatalCleanup)
 	m.catchSignals()
 	m.startup()
 	reportStarted(monitorFD)

@@ -119,6 +119,14 @@ func currentUser() string {
 	return "uid " + uid
 }
 
+// fatalCleanup runs when the master exits with a fatal error: its
+// children go too, and its last records reach $maillog_file even when
+// postlogd is not running.
+func (m *Master) fatalCleanup() {
+	m.terminateChildren()
+	m.flushPostlog()
+}
+
 // flushPostlog is for $maillog_file logging after postlogd was
 // terminated: records still queued on the postlog socket are appended to
 // the file, and the master's own last records go straight to the file.
