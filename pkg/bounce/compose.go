@@ -119,8 +119,9 @@ func (n *notice) header(dest string, postmasterCopy bool) {
 	n.line("")
 }
 
-// boilerplate writes the template text (bounce_boilerplate).
-func (n *notice) boilerplate() error {
+// boilerplate expands the template text (bounce_boilerplate); expansion
+// warnings go to the bounce log.
+func (n *notice) boilerplate() ([]string, error) {
 	set := &n.s.set
 	times := map[string]time.Duration{
 		"delay_warning_time":     set.DelayWarningTime,
@@ -135,14 +136,7 @@ func (n *notice) boilerplate() error {
 			return "", false
 		}
 	}
-	lines, err := n.tmpl.expand(lookup, times, warnOrNil(set.Warn))
-	if err != nil {
-		return err
-	}
-	for _, l := range lines {
-		n.line("%s", l)
-	}
-	return nil
+	return n.tmpl.expand(lookup, times, func(m string) { n.s.log.Warn("%s", m) })
 }
 
 // diagnostics writes one human-readable paragraph per recipient

@@ -39,20 +39,23 @@ func (s *Service) send(j job, orig *Original, recs []queue.LogRecord) (bool, err
 	if len(recs) == 0 {
 		return false, nil
 	}
+	n := s.newNotice(j.tmpl, orig, recs)
+	var text []string
+	if !j.postmaster {
+		var err error
+		if text, err = n.boilerplate(); err != nil {
+			return false, err
+		}
+	}
 	d, err := s.post.Open(j.sender, j.dest)
 	if err != nil {
 		return false, err
 	}
-	id := orig.Envelope.ID
-	s.log.Info("%s: %s notification: %s", id, j.what, d.ID())
-	n := s.newNotice(j.tmpl, orig, recs)
+	s.log.Info("%s: %s notification: %s", orig.Envelope.ID, j.what, d.ID())
 	n.w = bufio.NewWriterSize(d, 32*1024)
 	n.header(j.dest, j.postmaster)
-	if !j.postmaster {
-		if err := n.boilerplate(); err != nil {
-			d.Abort()
-			return false, err
-		}
+	for _, l := range text {
+		n.line("%s", l)
 	}
 	n.diagnostics()
 	n.statusPart()
