@@ -66,6 +66,10 @@ func SettingsFromConfig(cfg *config.Config, warn func(string)) (Settings, error)
 	if s.SoftBounce, err = cfg.Bool("soft_bounce"); err != nil {
 		return s, err
 	}
+	// XXX: "delay cleared" notices are not implemented; say so.
+	if on, err := cfg.Bool("confirm_delay_cleared"); err == nil && on && warn != nil {
+		warn("confirm_delay_cleared = yes is not supported by this queue manager; no \"delay cleared\" notices are sent")
+	}
 	s.DeferTransports = cfg.List("defer_transports")
 	s.DoubleBounceSender = cfg.Get("double_bounce_sender")
 	s.RecipientDelimiter = cfg.Get("recipient_delimiter")
