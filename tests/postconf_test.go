@@ -304,7 +304,7 @@ func pcDynamicSet(t *testing.T, mainCf string) map[string]bool {
 	}
 	set, values := map[string]bool{}, map[string]string{}
 	for _, p := range config.Params() {
-		set[p.Name], values[p.Name] = p.Dynamic, p.Default
+		set[p.Name], values[p.Name] = p.Dynamic || p.Deviates, p.Default
 	}
 	for name, v := range f.Map {
 		values[name] = v

@@ -29,7 +29,7 @@ func TestExpandedDefaultsMatchPostconf(t *testing.T) {
 	}
 	buildDependent := map[string]bool{}
 	for _, p := range Params() {
-		if p.Dynamic && p.Name != "myhostname" && p.Name != "mydomain" && p.Name != "mynetworks" {
+		if p.Deviates || p.Dynamic && p.Name != "myhostname" && p.Name != "mydomain" && p.Name != "mynetworks" {
 			buildDependent[p.Name] = true
 		}
 	}

@@ -29,4 +29,7 @@ type Param struct {
 	// ...); Default then holds what Debian's postconf -d prints, for
 	// reference, and the config package computes the value as Postfix does.
 	Dynamic bool
+	// Deviates marks a default Postern changes on purpose (see
+	// posternDefaults and docs/compatibility.md); Default holds Postern's.
+	Deviates bool
 }

@@ -11,6 +11,22 @@ import (
 
 //go:generate go run ./internal/gen
 
+// posternDefaults are the defaults Postern changes on purpose, each for a
+// reason given in docs/compatibility.md. The generated table keeps
+// Postfix 3.7's; init applies these and marks the entries Deviates.
+var posternDefaults = map[string]string{
+	// No SMTP smuggling by default: Postfix 3.9's default (3.7 says "no").
+	"smtpd_forbid_bare_newline": "normalize",
+}
+
+func init() {
+	for i := range paramTable {
+		if v, ok := posternDefaults[paramTable[i].Name]; ok {
+			paramTable[i].Default, paramTable[i].Deviates = v, true
+		}
+	}
+}
+
 // LookupParam returns the registry entry of a parameter that Postfix 3.7
 // "postconf -d" prints. Per-service parameters of services other than
 // those of the stock master.cf are not found here: see ServiceParamsFor.
