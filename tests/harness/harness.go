@@ -30,6 +30,11 @@ import (
 	"testing"
 )
 
+// DefaultPrograms are built for every instance (when this module has
+// them): the master, the postfix command and what it runs (postsuper for
+// the queue check, postqueue for flush), and postlogd for maillog_file.
+var DefaultPrograms = []string{"master", "postfix", "postlogd", "postsuper", "postqueue"}
+
 // Instance is one running test instance.
 type Instance struct {
 	Dir       string         // the test's directory
@@ -62,7 +67,7 @@ func New(t testing.TB, mainCF []string, masterCF string) *Instance {
 			t.Fatal(err)
 		}
 	}
-	inst.BinDir = Build(t, append([]string{"master", "postfix", "postlogd"}, commands(masterCF)...)...)
+	inst.BinDir = Build(t, append(append([]string{}, DefaultPrograms...), commands(masterCF)...)...)
 	inst.mainCF = mainCF
 	inst.WriteMainCF(t, mainCF)
 	inst.WriteMasterCF(t, masterCF)
