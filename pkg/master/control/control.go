@@ -102,6 +102,7 @@ func (c *cmd) setup() {
 	c.cfg, c.dir, c.qdir = cfg, cfg.Dir, cfg.Get("queue_directory")
 	cleanEnv(cfg)
 	maillog.Init(cfg, "postfix")
+	maillog.Default().SetTag("postfix") // postfix.c logs as argv[0], not mail_task()
 	c.compatWarning()
 	os.Setenv("PATH", "/bin:/usr/bin:/sbin:/usr/sbin")
 	os.Setenv("MAIL_CONFIG", c.dir)
