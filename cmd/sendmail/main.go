@@ -1,0 +1,16 @@
+// Command sendmail is Postfix's sendmail(1), the Sendmail-compatible
+// mail submission command; started as mailq it lists the queue
+// (postqueue -p) and as newaliases it rebuilds $alias_database
+// (postalias). `make build` links bin/mailq and bin/newaliases to it.
+// The work is done by pkg/submit; see docs/submission.md.
+package main
+
+import (
+	"os"
+
+	"github.com/postern/postern/pkg/submit"
+)
+
+func main() {
+	os.Exit(submit.Sendmail(submit.Env{Args: os.Args, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+}
