@@ -3,7 +3,14 @@ package smtpclient
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
+	"math/big"
 	"net"
 	"net/netip"
 	"os"
@@ -207,6 +214,7 @@ func closedPort(t *testing.T) string {
 type script func(cmd string) string
 
 type fakeServer struct {
+	tls  *tls.Config // for STARTTLS; nil: not offered
 	ln   net.Listener
 	mu   sync.Mutex
 	msgs []string // message bodies received
@@ -214,6 +222,10 @@ type fakeServer struct {
 }
 
 func startServer(t *testing.T, network string, answer script) *fakeServer {
+	return startServerTLS(t, network, answer, nil)
+}
+
+func startServerTLS(t *testing.T, network string, answer script, conf *tls.Config) *fakeServer {
 	t.Helper()
 	addr := "127.0.0.1:0"
 	if network == "unix" {
@@ -223,7 +235,7 @@ func startServer(t *testing.T, network string, answer script) *fakeServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &fakeServer{ln: ln}
+	s := &fakeServer{ln: ln, tls: conf}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -250,8 +262,10 @@ func (s *fakeServer) serve(c net.Conn, answer script) {
 		if text == "CLOSE" {
 			return false
 		}
-		lines := strings.Split(text, "\n")
-		for _, l := range lines {
+		for _, l := range strings.Split(text, "\n") {
+			if l == "CLOSE" {
+				return false
+			}
 			fmt.Fprintf(c, "%s\r\n", l)
 		}
 		return true
@@ -280,6 +294,13 @@ func (s *fakeServer) serve(c net.Conn, answer script) {
 			if !reply(answer(".")) {
 				return
 			}
+		}
+		if strings.EqualFold(cmd, "STARTTLS") && strings.HasPrefix(r, "220") && s.tls != nil {
+			tc := tls.Server(c, s.tls)
+			if tc.Handshake() != nil {
+				return
+			}
+			c, br = tc, bufio.NewReader(tc)
 		}
 		if strings.EqualFold(cmd, "QUIT") {
 			return
@@ -347,4 +368,20 @@ func mustMaps(t *testing.T, spec string) *dict.Maps {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// selfSigned makes a server certificate for name.
+func selfSigned(t *testing.T, name string) *tls.Config {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
+		DNSNames: []string{name}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 }
