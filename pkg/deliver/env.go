@@ -22,9 +22,10 @@ type Env struct {
 }
 
 // NewEnv reads soft_bounce, delay_logging_resolution_limit, ipc_timeout,
-// daemon_timeout and the queue layout parameters.
-func NewEnv(cfg *config.Config) (*Env, error) {
-	layout, err := queue.NewLayout(cfg)
+// daemon_timeout and the queue layout parameters. queueDir is the queue
+// directory as the process sees it ("/" inside the chroot jail).
+func NewEnv(cfg *config.Config, queueDir string) (*Env, error) {
+	layout, err := queue.NewLayoutIn(cfg, queueDir)
 	if err != nil {
 		return nil, err
 	}
