@@ -74,3 +74,19 @@ func parseCompatLevel(s string) (int64, error) {
 	}
 	return n, nil
 }
+
+// CompatBelow reports whether compatibility level a is below level b
+// (both "major[.minor[.patch]]"); a malformed level counts as 0, the
+// most conservative reading, as Postfix's compat_level does after its
+// warning.
+func CompatBelow(a, b string) bool {
+	x, err := parseCompatLevel(a)
+	if err != nil {
+		x = 0
+	}
+	y, err := parseCompatLevel(b)
+	if err != nil {
+		y = 0
+	}
+	return x < y
+}

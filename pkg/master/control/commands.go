@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/master"
 )
 
@@ -209,21 +210,5 @@ func strerror(err error) string {
 	return err.Error()
 }
 
-// compatBelow compares two compatibility levels ("0", "2", "3.6",
-// "3.6.1"), numerically field by field.
-func compatBelow(level, than string) bool {
-	a, b := strings.Split(level, "."), strings.Split(than, ".")
-	for i := 0; i < len(a) || i < len(b); i++ {
-		x, y := 0, 0
-		if i < len(a) {
-			x, _ = strconv.Atoi(a[i])
-		}
-		if i < len(b) {
-			y, _ = strconv.Atoi(b[i])
-		}
-		if x != y {
-			return x < y
-		}
-	}
-	return false
-}
+// compatBelow compares two compatibility levels ("0", "2", "3.6").
+func compatBelow(level, than string) bool { return config.CompatBelow(level, than) }
