@@ -3,6 +3,8 @@ package qmgr
 import (
 	"context"
 	"errors"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/postern/postern/pkg/deliver"
@@ -32,7 +34,8 @@ func (m *Manager) dispatch(e *Entry, now time.Time) {
 		var res attempt
 		switch {
 		case errors.Is(err, deliver.ErrUnavailable):
-			m.deps.Log.Warn("%v", err)
+			// qmgr_transport_alloc: "connect to transport private/smtp: %m".
+			m.deps.Log.Warn("connect to transport private/%s: %s", req.Transport, errnoText(err))
 			res.unavailable = true
 		case err != nil:
 			m.deps.Log.Warn("%s: %v", req.QueueID, err)
@@ -45,6 +48,24 @@ func (m *Manager) dispatch(e *Entry, now time.Time) {
 		}
 		m.events <- func() { m.pending--; m.delivered(e, res) }
 	}()
+}
+
+// errnoText is the strerror(3) text of the system error in err's chain
+// ("No such file or directory"), or err's own text.
+func errnoText(err error) string {
+	var errno syscall.Errno
+	t := err.Error()
+	if errors.As(err, &errno) {
+		t = errno.Error()
+	} else if i := strings.LastIndex(t, ": "); i >= 0 {
+		// XXX: pkg/deliver formats the cause with %v; its last part is
+		// the system error text.
+		t = t[i+2:]
+	}
+	if t == "" {
+		return t
+	}
+	return strings.ToUpper(t[:1]) + t[1:]
 }
 
 // attempt is the outcome of one delivery attempt.
