@@ -43,7 +43,7 @@ test: build fmt-check vet
 run: build
 	scripts/make-run-instance $(CURDIR)
 	@echo "Postern on 127.0.0.1:2525, logs in ./run/maillog; Ctrl-C stops it."
-	bin/postfix -c $(CURDIR)/run start-fg
+	bin/postfix -c $(CURDIR)/run/etc start-fg
 
 install: build
 	scripts/install "$(DESTDIR)" "$(PREFIX)" "$(DAEMON_DIRECTORY)" "$(COMMAND_DIRECTORY)" "$(CONFIG_DIRECTORY)"

@@ -88,7 +88,17 @@ func (c *cmd) checkOwnerMode(p string, st *syscall.Stat_t, uid int, name string)
 	if int(st.Uid) != uid {
 		c.warn("not owned by %s: %s", name, p)
 	}
-	if st.Mode&0o022 != 0 {
+	mode := st.Mode
+	if mode&syscall.S_IFMT == syscall.S_IFLNK {
+		// find -L: the mode check follows symbolic links (a link's own
+		// mode is always 0777), the owner check does not.
+		var target syscall.Stat_t
+		if syscall.Stat(p, &target) != nil {
+			return
+		}
+		mode = target.Mode
+	}
+	if mode&0o022 != 0 {
 		c.warn("group or other writable: %s", p)
 	}
 }
