@@ -274,3 +274,45 @@ func TestLogLine(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+func TestErrorRetryDiscard(t *testing.T) {
+	for _, c := range []struct {
+		service, nexthop, want, relay, line string
+	}{
+		{"error", "5.1.1 User unknown in virtual alias table", "bounced",
+			"relay=none, delay=", "dsn=5.1.1, status=bounced (User unknown in virtual alias table)"},
+		{"error", "mail for this domain is not accepted", "bounced", "relay=none", "dsn=5.0.0, status=bounced (mail for this domain is not accepted)"},
+		{"retry", "4.3.2 try later", "deferred", "relay=none", "dsn=4.3.2, status=deferred (try later)"},
+		{"discard", "silently dropped", "sent", "relay=none", "dsn=2.0.0, status=sent (silently dropped)"},
+	} {
+		l, req := testQueue(t, "a@example.com")
+		sink := &logSink{}
+		req.Nexthop = c.nexthop
+		var agent Agent
+		if c.service == "discard" {
+			agent = DiscardAgent()
+		} else {
+			var err error
+			if agent, err = ErrorAgent(c.service); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reply := Handle(context.Background(), req, testEnv(l, sink), agent)
+		if reply.Results[0].Status.String() != c.want {
+			t.Errorf("%s: %+v", c.service, reply.Results[0])
+		}
+		for _, w := range []string{c.relay, c.line} {
+			if !strings.Contains(sink.text(), w) {
+				t.Errorf("%s: log lacks %q: %s", c.service, w, sink.text())
+			}
+		}
+		f, _ := queue.Open(l.Path(queue.Active, req.QueueID), false)
+		if done := len(f.Pending()) == 0; done != (c.want != "deferred") {
+			t.Errorf("%s: done=%v", c.service, done)
+		}
+		f.Close()
+	}
+	if _, err := ErrorAgent("other"); err == nil {
+		t.Error("bad error service name accepted")
+	}
+}

@@ -63,3 +63,7 @@ func (e *Env) warn(format string, args ...any) {
 		e.Warn(format, args...)
 	}
 }
+
+// Params lists the parameters NewEnv reads.
+var Params = []string{"soft_bounce", "delay_logging_resolution_limit", "ipc_timeout", "daemon_timeout",
+	"queue_directory", "hash_queue_names", "hash_queue_depth", "enable_long_queue_ids"}

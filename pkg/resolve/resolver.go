@@ -248,3 +248,16 @@ func newPersonality(cfg *config.Config, o dict.Options, n personalityNames) (per
 func (r *Resolver) String() string {
 	return fmt.Sprintf("resolver(myhostname=%s)", r.myhostname)
 }
+
+// Params lists the parameters New reads, for the daemon skeleton's
+// startup checks.
+var Params = []string{"myhostname", "mydomain", "myorigin", "mydestination", "inet_interfaces",
+	"proxy_interfaces", "remote_header_rewrite_domain", "empty_address_recipient", "recipient_delimiter",
+	"swap_bangpath", "allow_percent_hack", "append_at_myorigin", "append_dot_mydomain",
+	"resolve_dequoted_address", "resolve_null_domain", "resolve_numeric_domain", "allow_min_user",
+	"show_user_unknown_table_name", "helpful_warnings", "smtputf8_enable", "virtual_alias_domains",
+	"virtual_mailbox_domains", "relay_domains", "parent_domain_matches_subdomains", "relocated_maps",
+	"local_transport", "virtual_transport", "relay_transport", "default_transport", "relayhost",
+	"sender_dependent_relayhost_maps", "sender_dependent_default_transport_maps",
+	"empty_address_relayhost_maps_lookup_key", "empty_address_default_transport_maps_lookup_key",
+	"transport_maps", "ipc_timeout"}

@@ -191,3 +191,26 @@ func (r *reader) generic(c *Config, pfx string) {
 	r.fail(err)
 	c.Generic = m
 }
+
+// Params lists the parameters NewConfig reads, for the daemon skeleton's
+// startup checks.
+func Params(lmtp bool) []string {
+	pfx := "smtp_"
+	helo := []string{"smtp_helo_name", "smtp_helo_timeout", "smtp_always_send_ehlo", "smtp_never_send_ehlo"}
+	if lmtp {
+		pfx = "lmtp_"
+		helo = []string{"lmtp_lhlo_name", "lmtp_lhlo_timeout"}
+	}
+	out := append([]string{"myhostname", "queue_directory", "relayhost", "disable_dns_lookups",
+		"inet_protocols", "inet_interfaces", "proxy_interfaces", "recipient_delimiter", "myorigin",
+		"propagate_unmatched_extensions"}, helo...)
+	for _, p := range []string{"tcp_port", "host_lookup", "fallback_relay", "mx_address_limit",
+		"mx_session_limit", "skip_5xx_greeting", "skip_quit_response", "line_length_limit",
+		"connect_timeout", "mail_timeout", "rcpt_timeout", "data_init_timeout", "data_xfer_timeout",
+		"data_done_timeout", "quit_timeout", "starttls_timeout", "rset_timeout", "tls_security_level",
+		"use_tls", "enforce_tls", "tls_wrappermode", "tls_loglevel", "tls_note_starttls_offer",
+		"tls_CAfile", "tls_cert_file", "tls_key_file", "generic_maps", "sasl_auth_enable"} {
+		out = append(out, pfx+p)
+	}
+	return out
+}
