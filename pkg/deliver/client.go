@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"time"
 
@@ -35,12 +36,20 @@ func (c *Client) Deliver(ctx context.Context, req *Request) (*Reply, error) {
 		return nil, fmt.Errorf("bad transport name %q", req.Transport)
 	}
 	path := c.SocketPath(req.Transport)
-	conn, err := attr.Dial("unix", path, attr.Null, c.IPCTimeout)
+	conn, err := net.DialTimeout("unix", path, c.IPCTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("%w: connect to transport %s: %v", ErrUnavailable, req.Transport, err)
 	}
 	defer conn.Close()
-	stop := context.AfterFunc(ctx, func() { conn.NetConn().SetDeadline(time.Now()) })
+	return Exchange(ctx, conn, req, c.IPCTimeout)
+}
+
+// Exchange runs the client side of the protocol on an established
+// connection: read the announcement, send req, wait for the reply until
+// ctx ends. ipcTimeout bounds the announcement and the request.
+func Exchange(ctx context.Context, nc net.Conn, req *Request, ipcTimeout time.Duration) (*Reply, error) {
+	conn := attr.NewConn(nc, attr.Null, ipcTimeout)
+	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Now()) })
 	defer stop()
 	if err := conn.ExpectProtocol(Protocol); err != nil {
 		return nil, fmt.Errorf("%w: transport %s: %v", ErrUnavailable, req.Transport, err)
@@ -49,8 +58,9 @@ func (c *Client) Deliver(ctx context.Context, req *Request) (*Reply, error) {
 		return nil, fmt.Errorf("send request to transport %s: %w", req.Transport, err)
 	}
 	conn.Timeout = 0
+	nc.SetDeadline(time.Time{})
 	if dl, ok := ctx.Deadline(); ok {
-		conn.NetConn().SetDeadline(dl)
+		nc.SetDeadline(dl)
 	}
 	l, err := conn.Recv()
 	if err != nil {
