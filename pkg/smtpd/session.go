@@ -35,6 +35,13 @@ type session struct {
 	bareLF       bareLFMode
 	rewriteCtx   string // "local" or "remote" (local_header_rewrite_clients)
 
+	// saslUsername and saslMethod are the login name and mechanism of a
+	// successful AUTH, "" before (Postfix's state->sasl_username and
+	// sasl_method); the restrictions read them (sasl.go).
+	saslUsername, saslMethod string
+	sasl                     *saslSession // AUTH state (auth.go); nil while SASL is off
+	tls                      *tlsSession  // TLS after STARTTLS or wrapper mode (tls.go); nil in plaintext
+
 	tx      transaction
 	chk     checkState
 	args    []token  // tokenizer output, reused
