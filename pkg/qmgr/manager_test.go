@@ -481,3 +481,26 @@ func TestDelayWarning(t *testing.T) {
 		t.Errorf("more than one delay warning:\n%s", h.log.text())
 	}
 }
+
+func TestBounceQueueLifetimeForNullSender(t *testing.T) {
+	h := newHarness(t, func(s *Settings) { s.BounceQueueLifetime = time.Hour }, nil)
+	h.agent.set(func(d *deliver.Delivery) error {
+		d.DeferAll("none", deliver.Simple("4.4.1", "connect to mx.example.net[192.0.2.25]:25: Connection refused"))
+		return nil
+	})
+	h.start()
+	null := h.inject("", "bob@example.net")
+	normal := h.inject("alice@example.org", "bob@example.net")
+	h.m.Trigger([]byte("W"))
+	h.waitFor("deferred", func() bool { return h.exists(queue.Deferred, null) && h.exists(queue.Deferred, normal) })
+	h.clk.advance(time.Hour + time.Minute)
+	h.m.Trigger([]byte("DA"))
+	h.waitLog(null + ": from=<>, status=expired, returned to sender")
+	h.waitLog(null + ": removed")
+	h.waitFor("normal mail deferred again", func() bool {
+		return strings.Count(h.log.text(), normal+": from=<alice@example.org>, size") == 2 && h.exists(queue.Deferred, normal)
+	})
+	if h.log.has(normal + ": from=<alice@example.org>, status=expired") {
+		t.Error("mail from a real sender expired after bounce_queue_lifetime")
+	}
+}
