@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/queue"
 )
 
@@ -314,5 +315,13 @@ func TestErrorRetryDiscard(t *testing.T) {
 	}
 	if _, err := ErrorAgent("other"); err == nil {
 		t.Error("bad error service name accepted")
+	}
+}
+
+func TestParamsAreRegistered(t *testing.T) {
+	for _, p := range Params {
+		if _, ok := config.LookupParam(p); !ok {
+			t.Errorf("unknown parameter %s", p)
+		}
 	}
 }

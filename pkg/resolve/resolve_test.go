@@ -268,3 +268,14 @@ func TestDomainList(t *testing.T) {
 }
 
 func dictOpts() dict.Options { return dict.Options{} }
+
+func TestParamsAreRegistered(t *testing.T) {
+	for _, p := range append(Params, strings.Fields("address_verify_local_transport address_verify_virtual_transport "+
+		"address_verify_relay_transport address_verify_default_transport address_verify_relayhost "+
+		"address_verify_sender_dependent_relayhost_maps address_verify_sender_dependent_default_transport_maps "+
+		"address_verify_transport_maps")...) {
+		if _, ok := config.LookupParam(p); !ok {
+			t.Errorf("unknown parameter %s", p)
+		}
+	}
+}

@@ -205,6 +205,7 @@ func TestLMTPPerRecipientReplies(t *testing.T) {
 	})
 	lg := &logs{}
 	cfg := testConfig(lg, true)
+	cfg.AssumeFinal = true
 	m := newMessage(t, "s@example.org", testContent, "a@example.com", "nobody@example.com", "full@example.com", "a@example.com")
 	r := run(t, m, cfg, "unix:"+srv.addr())
 	if got := statuses(r); got != "sent bounced deferred sent" {

@@ -36,8 +36,13 @@ type Config struct {
 	SkipQuitResponse   bool
 	AlwaysEHLO         bool
 	NeverEHLO          bool
-	LineLimit          int    // smtp_line_length_limit (0: none)
-	QueueDir           string // base of relative lmtp unix: paths
+	LineLimit          int             // smtp_line_length_limit (0: none)
+	AssumeFinal        bool            // lmtp_assume_final: LMTP success is final delivery
+	DiscardEHLO        map[string]bool // smtp_discard_ehlo_keywords, upper case
+	Prefer             string          // smtp_address_preference: any, ipv4, ipv6
+	BindAddr4          string          // smtp_bind_address
+	BindAddr6          string          // smtp_bind_address6
+	QueueDir           string          // base of relative lmtp unix: paths
 	TLS                TLSConfig
 	Timeouts           Timeouts
 	Generic            *dict.Maps // smtp_generic_maps
@@ -89,6 +94,16 @@ func NewConfig(cfg *config.Config, lmtp bool) (*Config, error) {
 		c.NeverEHLO = r.boolean("smtp_never_send_ehlo")
 	}
 	c.LineLimit = r.integer(pfx + "line_length_limit")
+	if lmtp {
+		c.AssumeFinal = r.boolean("lmtp_assume_final")
+	}
+	c.DiscardEHLO = map[string]bool{}
+	for _, w := range r.cfg.List(pfx + ehloWord(pfx) + "_keywords") {
+		c.DiscardEHLO[strings.ToUpper(w)] = true
+	}
+	c.Prefer = strings.ToLower(r.str(pfx + "address_preference"))
+	c.BindAddr4, c.BindAddr6 = r.str(pfx+"bind_address"), r.str(pfx+"bind_address6")
+	r.unsupported(pfx)
 	c.Timeouts = r.timeouts(pfx, lmtp)
 	c.TLS = r.tls(pfx)
 	if r.boolean(pfx + "sasl_auth_enable") {
@@ -175,6 +190,32 @@ func (r *reader) tls(pfx string) TLSConfig {
 	return t
 }
 
+// unsupported refuses parameters whose feature Postern does not have,
+// rather than ignoring them silently.
+func (r *reader) unsupported(pfx string) {
+	for _, p := range []string{"tls_policy_maps", "tls_per_site", "header_checks", "mime_header_checks",
+		"nested_header_checks", "body_checks", "connection_cache_destinations", "reply_filter",
+		"dns_reply_filter", ehloWord(pfx) + "_keyword_address_maps", "pix_workaround_maps"} {
+		if v := r.str(pfx + p); v != "" {
+			r.fail(fmt.Errorf("%s%s = %s: not implemented in Postern's %sclient", pfx, p, v, pfx))
+		}
+	}
+	if v := strings.ToLower(r.str(pfx + "dns_support_level")); v == "dnssec" {
+		r.fail(fmt.Errorf("%sdns_support_level = dnssec: not implemented (no DNSSEC validation)", pfx))
+	}
+	if r.boolean(pfx + "send_xforward_command") {
+		r.fail(fmt.Errorf("%ssend_xforward_command = yes: not implemented", pfx))
+	}
+}
+
+// ehloWord is "discard_ehlo" for SMTP, "discard_lhlo" for LMTP.
+func ehloWord(pfx string) string {
+	if pfx == "lmtp_" {
+		return "discard_lhlo"
+	}
+	return "discard_ehlo"
+}
+
 // generic opens smtp_generic_maps.
 func (r *reader) generic(c *Config, pfx string) {
 	spec := r.str(pfx + "generic_maps")
@@ -199,7 +240,7 @@ func Params(lmtp bool) []string {
 	helo := []string{"smtp_helo_name", "smtp_helo_timeout", "smtp_always_send_ehlo", "smtp_never_send_ehlo"}
 	if lmtp {
 		pfx = "lmtp_"
-		helo = []string{"lmtp_lhlo_name", "lmtp_lhlo_timeout"}
+		helo = []string{"lmtp_lhlo_name", "lmtp_lhlo_timeout", "lmtp_assume_final"}
 	}
 	out := append([]string{"myhostname", "queue_directory", "relayhost", "disable_dns_lookups",
 		"inet_protocols", "inet_interfaces", "proxy_interfaces", "recipient_delimiter", "myorigin",
@@ -209,7 +250,12 @@ func Params(lmtp bool) []string {
 		"connect_timeout", "mail_timeout", "rcpt_timeout", "data_init_timeout", "data_xfer_timeout",
 		"data_done_timeout", "quit_timeout", "starttls_timeout", "rset_timeout", "tls_security_level",
 		"use_tls", "enforce_tls", "tls_wrappermode", "tls_loglevel", "tls_note_starttls_offer",
-		"tls_CAfile", "tls_cert_file", "tls_key_file", "generic_maps", "sasl_auth_enable"} {
+		"tls_CAfile", "tls_cert_file", "tls_key_file", "generic_maps", "sasl_auth_enable",
+		ehloWord(pfx) + "_keywords", "address_preference", "bind_address", "bind_address6",
+		"tls_policy_maps", "tls_per_site", "header_checks", "mime_header_checks", "nested_header_checks",
+		"body_checks", "connection_cache_destinations", "reply_filter", "dns_reply_filter",
+		ehloWord(pfx) + "_keyword_address_maps", "pix_workaround_maps", "dns_support_level",
+		"send_xforward_command"} {
 		out = append(out, pfx+p)
 	}
 	return out

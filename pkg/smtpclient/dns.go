@@ -37,13 +37,35 @@ type lookup struct {
 // resolveDest finds the servers of one destination (smtp_domain_addr,
 // smtp_host_addr).
 func (a *attempt) resolveDest(ctx context.Context, d Destination) lookup {
-	if a, err := netip.ParseAddr(d.Host); err == nil {
-		return lookup{targets: []Target{{Host: d.Host, Addr: a.Unmap(), Best: true}}}
+	if ip, err := netip.ParseAddr(d.Host); err == nil {
+		return lookup{targets: []Target{{Host: d.Host, Addr: ip.Unmap(), Best: true}}}
 	}
+	var l lookup
 	if a.cfg.LMTP || !a.cfg.DNS || d.NoMX {
-		return a.hostAddrs(ctx, d.Host, 0, nil)
+		l = a.hostAddrs(ctx, d.Host, 0, nil)
+		for i := range l.targets {
+			l.targets[i].Best = true
+		}
+	} else {
+		l = a.mxAddrs(ctx, d.Host)
 	}
-	return a.mxAddrs(ctx, d.Host)
+	a.prefer(l.targets)
+	return l
+}
+
+// prefer orders addresses of equal preference by protocol
+// (smtp_address_preference = ipv4 or ipv6).
+func (a *attempt) prefer(ts []Target) {
+	if a.cfg.Prefer != "ipv4" && a.cfg.Prefer != "ipv6" {
+		return
+	}
+	want6 := a.cfg.Prefer == "ipv6"
+	sort.SliceStable(ts, func(i, j int) bool {
+		if ts[i].Pref != ts[j].Pref {
+			return ts[i].Pref < ts[j].Pref
+		}
+		return ts[i].Addr.Is6() == want6 && ts[j].Addr.Is6() != want6
+	})
 }
 
 // mxAddrs looks up the MX hosts of domain and their addresses.

@@ -129,8 +129,12 @@ func (s *session) ehloFeatures(r *Reply) *failure {
 			}
 			continue
 		}
+		if cfg.DiscardEHLO[word] {
+			continue
+		}
 		s.feature(word, fields[1:])
 	}
+	s.logDiscarded()
 	if s.feat.smtputf8 && !s.feat.eightbitmime {
 		cfg.info("host %s offers SMTPUTF8 support, but not 8BITMIME", s.namaddr)
 		s.feat.eightbitmime = true
@@ -204,4 +208,25 @@ func (s *session) maybeStartTLS() *failure {
 			fmt.Sprintf("TLS is required, but was not offered by host %s", s.namaddr)), throttle: true}
 	}
 	return nil
+}
+
+// ehloNames is the order in which Postfix names EHLO keywords (ehlo_mask.c).
+var ehloNames = []string{"8BITMIME", "AUTH", "ETRN", "PIPELINING", "SIZE", "VERP", "VRFY", "XCLIENT",
+	"XFORWARD", "STARTTLS", "ENHANCEDSTATUSCODES", "DSN", "SMTPUTF8", "CHUNKING", "SILENT-DISCARD"}
+
+// logDiscarded logs "discarding EHLO keywords: ..." unless silent-discard.
+func (s *session) logDiscarded() {
+	d := s.a.cfg.DiscardEHLO
+	if len(d) == 0 || d["SILENT-DISCARD"] {
+		return
+	}
+	var names []string
+	for _, n := range ehloNames {
+		if d[n] {
+			names = append(names, n)
+		}
+	}
+	if len(names) > 0 {
+		s.a.cfg.info("discarding EHLO keywords: %s", strings.Join(names, " "))
+	}
 }

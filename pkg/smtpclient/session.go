@@ -62,7 +62,7 @@ func (s *session) streamError(err error, where string) *failure {
 func (a *attempt) dial(ctx context.Context, network, address string) (net.Conn, error) {
 	d := a.cfg.Dialer
 	if d == nil {
-		nd := &net.Dialer{Timeout: a.cfg.Timeouts.Connect}
+		nd := &net.Dialer{Timeout: a.cfg.Timeouts.Connect, LocalAddr: a.bindAddr(network, address)}
 		d = nd.DialContext
 	} else if a.cfg.Timeouts.Connect > 0 {
 		var cancel context.CancelFunc
@@ -70,6 +70,24 @@ func (a *attempt) dial(ctx context.Context, network, address string) (net.Conn, 
 		defer cancel()
 	}
 	return d(ctx, network, address)
+}
+
+// bindAddr is smtp_bind_address or smtp_bind_address6 for the family
+// of address; nil for none.
+func (a *attempt) bindAddr(network, address string) net.Addr {
+	if network != "tcp" {
+		return nil
+	}
+	host, _, _ := net.SplitHostPort(address)
+	ip := net.ParseIP(host)
+	bind := a.cfg.BindAddr4
+	if ip != nil && ip.To4() == nil {
+		bind = a.cfg.BindAddr6
+	}
+	if b := net.ParseIP(bind); b != nil {
+		return &net.TCPAddr{IP: b}
+	}
+	return nil
 }
 
 // connectInet opens a TCP session to t on port.

@@ -50,10 +50,11 @@ func (a *attempt) rcptFail(s *session, i int, dsn deliver.DSN) {
 
 // rcptDone reports recipients delivered with the server's reply
 // (smtp_rcpt_done). A server that speaks DSN takes over success
-// notifications; an LMTP server without DSN is final delivery.
+// notifications; with lmtp_assume_final an LMTP server without DSN is
+// final delivery.
 func (a *attempt) rcptDone(s *session, rcpts []int, r *Reply) {
 	action := "relayed"
-	if a.cfg.LMTP && !s.feat.dsn {
+	if a.cfg.LMTP && !s.feat.dsn && a.cfg.AssumeFinal {
 		action = "delivered"
 	}
 	for _, i := range rcpts {
