@@ -55,9 +55,9 @@
 // queue_directory, hash_queue_names, hash_queue_depth, enable_long_queue_ids,
 // mail_name.
 //
-// What cleanup never does here: header_checks, body_checks, milters and
-// MIME processing (receive_override_options no_header_body_checks,
-// no_milters are implied); see docs/compatibility.md.
+// What cleanup does not do yet: header_checks, body_checks, milters,
+// masquerade_domains and MIME processing; New refuses a configuration that
+// sets one (unsupported.go), see docs/compatibility.md.
 package cleanup
 
 import (
@@ -131,6 +131,9 @@ type Cleanup struct {
 // New reads cleanup's parameters and opens its tables. It fails on a bad
 // parameter value or a table that cannot be opened, naming it.
 func New(cfg *config.Config, opts Options) (*Cleanup, error) {
+	if err := checkUnsupported(cfg); err != nil {
+		return nil, err
+	}
 	p, err := readParams(cfg)
 	if err != nil {
 		return nil, err
