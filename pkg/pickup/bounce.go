@@ -28,7 +28,6 @@ func (s *Service) bounceMessage(mf *maildropFile, id string, e *smtperr.Error) b
 		s.log.Info("%s", deliver.LogLine(id, st, deliver.Recipient{Address: r.Address}, "none",
 			deliver.DSN{Status: e.Enhanced, Reason: reason}, "bounced", s.res, now))
 	}
-	s.arrival = now // the notice's own arrival
 	orig := &bounce.Original{QueueName: queue.Maildrop, Path: mf.entry.Path, Envelope: &env}
 	if err := s.bounce.Notify(bounce.Failure, orig, recs); err != nil {
 		return false

@@ -24,7 +24,7 @@ func (s *Service) feed(mf *maildropFile) bool {
 	var warn string
 	s.arrival, warn = s.checkTime(env.Arrival)
 	m, err := s.clean.Begin(cleanup.Meta{
-		Origin: "pickup", LocalUID: uid,
+		Origin: "pickup", LocalUID: uid, Arrival: s.arrival,
 		FullName:       env.Attr(queue.AttrFullName),
 		RewriteContext: rewriteContext(env.Attr(queue.AttrRewrite)),
 	})

@@ -80,7 +80,7 @@ type Service struct {
 	now     func() time.Time
 	owner   int       // $mail_owner's uid (re-queued mail), -1 unknown
 	res     int       // delay_logging_resolution_limit
-	arrival time.Time // of the message being fed to cleanup
+	arrival time.Time // of the message being picked up
 }
 
 // New reads the configuration and opens cleanup's tables.
@@ -98,8 +98,7 @@ func New(cfg *config.Config, opts Options) (*Service, error) {
 			return nil, err
 		}
 	}
-	s.clean, err = cleanup.New(cfg, cleanup.Options{Layout: s.layout,
-		Now: func() time.Time { return s.arrival }, Wake: opts.Wake, Logf: s.logf})
+	s.clean, err = cleanup.New(cfg, cleanup.Options{Layout: s.layout, Wake: opts.Wake, Logf: s.logf})
 	if err != nil {
 		return nil, err
 	}
