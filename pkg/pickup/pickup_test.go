@@ -20,7 +20,9 @@ type logRecorder struct {
 }
 
 func (l *logRecorder) Info(format string, args ...any) { l.add(fmt.Sprintf(format, args...)) }
-func (l *logRecorder) Warn(format string, args ...any) { l.add("warning: " + fmt.Sprintf(format, args...)) }
+func (l *logRecorder) Warn(format string, args ...any) {
+	l.add("warning: " + fmt.Sprintf(format, args...))
+}
 func (l *logRecorder) add(s string) {
 	l.mu.Lock()
 	l.lines = append(l.lines, s)
@@ -239,7 +241,6 @@ func TestPickupTimeWarnings(t *testing.T) {
 	fx.svc.Scan()
 	fx.log.find(t, "message dated 10800 seconds into the future")
 }
-
 
 func TestPickupRequeuedLogsOrigID(t *testing.T) {
 	fx := newFixture(t)
