@@ -169,6 +169,41 @@ func TestSendmailQueuesMessage(t *testing.T) {
 	if bp := sendmailCmd(t, inst, bin, "", "-bp"); bp.stdout != mailq.stdout || bp.code != 0 {
 		t.Errorf("sendmail -bp differs from mailq: %+v", bp)
 	}
+	// sendmail -q is postqueue -f: qmgr tries the deferred message again.
+	if q := sendmailCmd(t, inst, bin, "", "-q"); q.code != 0 || q.stderr != "" {
+		t.Errorf("sendmail -q: %+v", q)
+	}
+	inst.WaitLogCount(t, `postfix/qmgr\[\d+\]: `+id+`: to=<user@example.com>, .*status=deferred`, 2)
+}
+
+// TestSendmailInterrupted: a sendmail killed in the middle of a message
+// leaves nothing in the queue; postdrop removes its file and exits.
+func TestSendmailInterrupted(t *testing.T) {
+	inst, bin := submitInstance(t)
+	if out, err := inst.Postfix("stop"); err != nil {
+		t.Fatalf("postfix stop: %v\n%s", err, out)
+	}
+	cmd := exec.Command(filepath.Join(bin, "sendmail"), "to@example.com")
+	cmd.Env = append(os.Environ(), "MAIL_CONFIG="+inst.ConfigDir)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(stdin, "Subject: cut\n\npartial")
+	maildrop := filepath.Join(inst.QueueDir, "maildrop")
+	harness.Eventually(t, "postdrop's file", func() bool {
+		ents, _ := os.ReadDir(maildrop)
+		return len(ents) > 0
+	})
+	cmd.Process.Kill()
+	cmd.Wait()
+	harness.Eventually(t, "an empty maildrop", func() bool {
+		ents, _ := os.ReadDir(maildrop)
+		return len(ents) == 0
+	})
 }
 
 // TestSendmailExtractRecipients: -t takes the recipients from To:, Cc:
