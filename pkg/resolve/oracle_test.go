@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,42 +68,75 @@ func ourResolver(t *testing.T, dir string) (*Resolver, *[]string) {
 // oracle sends one request to the real trivial-rewrite.
 func oracle(t *testing.T, dir string, req attr.List) attr.List {
 	t.Helper()
+	reply, err := oracleOne(dir, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reply
+}
+
+// oracleBatch asks the real trivial-rewrite each request, a few
+// processes at a time (in stand-alone mode it answers one request and
+// exits), and returns the replies in order.
+func oracleBatch(t *testing.T, dir string, reqs []attr.List) []attr.List {
+	t.Helper()
+	replies := make([]attr.List, len(reqs))
+	errs := make([]error, len(reqs))
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i := range reqs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			replies[i], errs[i] = oracleOne(dir, reqs[i])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return replies
+}
+
+// oracleOne runs the real trivial-rewrite -S for one request.
+func oracleOne(dir string, req attr.List) (attr.List, error) {
 	var in bytes.Buffer
 	if err := attr.NewWriter(&in, attr.Null).Write(req); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	cmd := exec.Command(realTrivialRewrite, "-S")
 	cmd.Env = append(os.Environ(), "MAIL_CONFIG="+dir)
 	cmd.Stdin = &in
 	var out bytes.Buffer
 	cmd.Stdout = &out
-	done := make(chan error, 1)
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
+	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("trivial-rewrite: %v", err)
+			return nil, fmt.Errorf("trivial-rewrite: %v", err)
 		}
 	case <-time.After(20 * time.Second):
 		cmd.Process.Kill()
 		<-done
-		t.Fatal("trivial-rewrite did not answer")
+		return nil, fmt.Errorf("trivial-rewrite did not answer")
 	}
 	reply, err := attr.NewReader(&out, attr.Null).Read()
 	if err != nil {
-		t.Fatalf("trivial-rewrite reply %q: %v", out.String(), err)
+		return nil, fmt.Errorf("trivial-rewrite reply %q: %v", out.String(), err)
 	}
-	return reply
+	return reply, nil
 }
 
-// oracleResolve asks the real trivial-rewrite to resolve addr.
-func oracleResolve(t *testing.T, dir, request, sender, addr string) Result {
+// resultOf converts a resolve reply.
+func resultOf(t *testing.T, reply attr.List) Result {
 	t.Helper()
-	reply := oracle(t, dir, attr.List{{Name: "request", Value: request},
-		{Name: "sender", Value: sender}, {Name: "address", Value: addr}})
 	if len(reply) != 5 {
 		t.Fatalf("reply %v", reply)
 	}
@@ -110,13 +144,13 @@ func oracleResolve(t *testing.T, dir, request, sender, addr string) Result {
 	return Result{Transport: reply[1].Value, Nexthop: reply[2].Value, Recipient: reply[3].Value, Flags: Flags(flags)}
 }
 
-// oracleRewrite asks the real trivial-rewrite to rewrite addr.
-func oracleRewrite(t *testing.T, dir, rule, addr string) string {
+// oracleResolve asks the real trivial-rewrite to resolve addr.
+func oracleResolve(t *testing.T, dir, request, sender, addr string) Result {
 	t.Helper()
-	reply := oracle(t, dir, attr.List{{Name: "request", Value: "rewrite"},
-		{Name: "rule", Value: rule}, {Name: "address", Value: addr}})
-	if len(reply) != 2 {
-		t.Fatalf("reply %v", reply)
-	}
-	return reply[1].Value
+	return resultOf(t, oracle(t, dir, resolveReq(request, sender, addr)))
 }
+
+func resolveReq(request, sender, addr string) attr.List {
+	return attr.List{{Name: "request", Value: request}, {Name: "sender", Value: sender}, {Name: "address", Value: addr}}
+}
+

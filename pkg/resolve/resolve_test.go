@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/postern/postern/pkg/attr"
 	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/dict"
 )
@@ -43,13 +44,18 @@ var baseAddrs = []string{
 func compareResolve(t *testing.T, dir string, senders, addrs []string) {
 	t.Helper()
 	r, _ := ourResolver(t, dir)
+	var reqs []attr.List
 	for _, sender := range senders {
 		for _, addr := range addrs {
-			want := oracleResolve(t, dir, "resolve", sender, addr)
-			got := r.Resolve(sender, addr)
-			if !sameResult(got, want) {
-				t.Errorf("sender <%s> addr <%s>:\n got  %+v\n want %+v", sender, addr, got, want)
-			}
+			reqs = append(reqs, resolveReq("resolve", sender, addr))
+		}
+	}
+	replies := oracleBatch(t, dir, reqs)
+	for i, req := range reqs {
+		sender, addr := req[1].Value, req[2].Value
+		want := resultOf(t, replies[i])
+		if got := r.Resolve(sender, addr); !sameResult(got, want) {
+			t.Errorf("sender <%s> addr <%s>:\n got  %+v\n want %+v", sender, addr, got, want)
 		}
 	}
 }
@@ -140,14 +146,19 @@ func TestRewriteOracle(t *testing.T) {
 	} {
 		dir := testDir(t, cf)
 		r, _ := ourResolver(t, dir)
+		var reqs []attr.List
 		for _, rule := range []string{ContextLocal, ContextRemote} {
 			for _, addr := range []string{"user", "user@host", "user@host.", "@a,@b:user@c.example",
 				"host!user", "user%host", "user%host@gw", "\"quoted user\"", "\"\"", "@", "user@[1.2.3.4]",
 				"user@host.example.", "a.b@c", "\"a@b\"@c.example"} {
-				want := oracleRewrite(t, dir, rule, addr)
-				if got := r.Rewrite(rule, addr); got != want {
-					t.Errorf("%q rewrite %s <%s>: got <%s> want <%s>", cf, rule, addr, got, want)
-				}
+				reqs = append(reqs, attr.List{{Name: "request", Value: "rewrite"},
+					{Name: "rule", Value: rule}, {Name: "address", Value: addr}})
+			}
+		}
+		for i, reply := range oracleBatch(t, dir, reqs) {
+			rule, addr := reqs[i][1].Value, reqs[i][2].Value
+			if got := r.Rewrite(rule, addr); got != reply[1].Value {
+				t.Errorf("%q rewrite %s <%s>: got <%s> want <%s>", cf, rule, addr, got, reply[1].Value)
 			}
 		}
 	}
