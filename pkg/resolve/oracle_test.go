@@ -153,4 +153,3 @@ func oracleResolve(t *testing.T, dir, request, sender, addr string) Result {
 func resolveReq(request, sender, addr string) attr.List {
 	return attr.List{{Name: "request", Value: request}, {Name: "sender", Value: sender}, {Name: "address", Value: addr}}
 }
-
