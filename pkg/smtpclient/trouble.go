@@ -1,6 +1,8 @@
 package smtpclient
 
 import (
+	"time"
+
 	"github.com/postern/postern/pkg/deliver"
 	"github.com/postern/postern/pkg/queue"
 )
@@ -71,8 +73,11 @@ func (a *attempt) rcptDone(s *session, rcpts []int, r *Reply) {
 	a.d.Record(outs...)
 }
 
-// record gives recipients their final outcome by the class of dsn.
+// record gives recipients their final outcome by the class of dsn, with
+// the current time as the end of the attempt (smtp_bulk_fail updates
+// deliver_done).
 func (a *attempt) record(rcpts []int, relay string, dsn deliver.DSN) {
+	a.d.Stats.Done = time.Now()
 	st := deliver.Bounced
 	if soft(dsn) {
 		st = deliver.Deferred
