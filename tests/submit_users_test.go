@@ -108,7 +108,8 @@ func TestUnprivilegedSubmission(t *testing.T) {
 	inst := harness.New(t, nil, submitMaster)
 	bin := submitCommands(t)
 	sbin := setgidCommands(t, inst, bin)
-	inst.WriteMainCF(t, []string{"minimal_backoff_time = 300s", "command_directory = " + sbin})
+	inst.WriteMainCF(t, []string{"minimal_backoff_time = 300s", "command_directory = " + sbin,
+		"local_login_sender_maps = inline:{ {" + alice.name + " = " + alice.name + ", @example.org} }"})
 	inst.Start(t)
 	if out, err := inst.Postfix("stop"); err != nil { // mail waits in maildrop
 		t.Fatalf("postfix stop: %v\n%s", err, out)
@@ -127,6 +128,18 @@ func TestUnprivilegedSubmission(t *testing.T) {
 	syscall.Stat(path, &st)
 	if int(st.Uid) != alice.uid || st.Mode&0o7777 != 0o744 {
 		t.Errorf("maildrop file owner %d mode %o, want %d 744", st.Uid, st.Mode&0o7777, alice.uid)
+	}
+	// local_login_sender_maps: alice may use her login name and
+	// @example.org only.
+	refused := runAs(t, alice.cred(), userEnv(inst), "Subject: forged\n\nx\n", sendmail, "-f", "boss@evil.example", "bob@example.com")
+	if want := fmt.Sprintf("sendmail: fatal: boss@evil.example(%d): not authorized to use sender='boss@evil.example'\n", alice.uid); refused.code != 75 || refused.stderr != want {
+		t.Errorf("forged sender: %+v", refused)
+	}
+	if ok := runAs(t, alice.cred(), userEnv(inst), "Subject: allowed\n\nx\n", sendmail, "-f", "alice@example.org", "bob@example.com"); ok.code != 0 {
+		t.Errorf("sender @example.org: %+v", ok)
+	}
+	if drop, _ := os.ReadDir(filepath.Join(inst.QueueDir, "maildrop")); len(drop) != 2 {
+		t.Errorf("maildrop holds %d files, want 2", len(drop))
 	}
 	for _, u := range []testUser{bob, alice} {
 		for _, argv := range [][]string{
