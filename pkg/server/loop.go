@@ -110,7 +110,13 @@ func (s *Server) wait(fds []int, timeout time.Duration, wake int) (waitResult, i
 	if timeout > 0 {
 		ms = int((timeout + time.Millisecond - 1) / time.Millisecond)
 	}
+	// Waiting for a client is not being stuck. Postfix's watchdog alarm
+	// wakes the event loop, whose caller restarts the watchdog
+	// (watchdog.c, USE_WATCHDOG_PIPE), so an idle process never trips
+	// it: postlogd (postlogd_watchdog_timeout = 10s) idles for hours.
+	s.stopWatchdog()
 	n, err := unix.Poll(pfds, ms)
+	s.kickWatchdog()
 	if err != nil {
 		if errors.Is(err, unix.EINTR) {
 			return waitWake, -1
@@ -190,7 +196,8 @@ func (s *Server) exit(why string) {
 }
 
 // startWatchdog arms the $daemon_timeout watchdog: a process that makes
-// no progress for that long is stuck and exits (util/watchdog.c).
+// no progress for that long outside its wait for clients is stuck and
+// exits (util/watchdog.c).
 func (s *Server) startWatchdog() {
 	if s.timeout <= 0 {
 		return
