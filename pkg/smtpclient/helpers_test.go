@@ -214,7 +214,8 @@ func closedPort(t *testing.T) string {
 type script func(cmd string) string
 
 type fakeServer struct {
-	tls  *tls.Config // for STARTTLS; nil: not offered
+	tls     *tls.Config // for STARTTLS; nil: not offered
+	wrapper bool        // TLS from the start (SMTPS)
 	ln   net.Listener
 	mu   sync.Mutex
 	msgs []string // message bodies received
@@ -235,7 +236,8 @@ func startServerTLS(t *testing.T, network string, answer script, conf *tls.Confi
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &fakeServer{ln: ln, tls: conf}
+	s := &fakeServer{ln: ln, tls: conf, wrapper: wrapperNext}
+	wrapperNext = false
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -249,10 +251,20 @@ func startServerTLS(t *testing.T, network string, answer script, conf *tls.Confi
 	return s
 }
 
+// wrapperNext makes the next startServerTLS an SMTPS server.
+var wrapperNext bool
+
 func (s *fakeServer) addr() string { return s.ln.Addr().String() }
 
 func (s *fakeServer) serve(c net.Conn, answer script) {
 	defer c.Close()
+	if s.wrapper {
+		tc := tls.Server(c, s.tls)
+		if tc.Handshake() != nil {
+			return
+		}
+		c = tc
+	}
 	c.SetDeadline(time.Now().Add(30 * time.Second))
 	br := bufio.NewReader(c)
 	reply := func(text string) bool {

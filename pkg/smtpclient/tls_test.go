@@ -78,3 +78,23 @@ func TestTLSVerifyRejectsSelfSigned(t *testing.T) {
 	}
 	lg.has(t, "dsn=4.7.5, status=deferred (Server certificate not verified)")
 }
+
+func TestTLSWrapperMode(t *testing.T) {
+	wrapperNext = true
+	srv := startServerTLS(t, "tcp", smtpScript(nil), selfSigned(t, "smtps.example"))
+	lg := &logs{}
+	cfg := testConfig(lg, false)
+	cfg.TLS = TLSConfig{Level: "encrypt", Wrapper: true, LogLevel: 1}
+	cfg.Dialer = routeDialer(t, map[string]string{"192.0.2.9:465": srv.addr()})
+	m := newMessage(t, "s@example.org", testContent, "a@example.com")
+	if r := run(t, m, cfg, "[192.0.2.9]:465"); statuses(r) != "sent" {
+		t.Fatalf("%+v\n%s", r, lg)
+	}
+	lg.has(t, "Untrusted TLS connection established to 192.0.2.9[192.0.2.9]:465: TLSv1.3")
+	cfg.TLS = TLSConfig{Level: "may", Wrapper: true}
+	m = newMessage(t, "s@example.org", testContent, "a@example.com")
+	if r := run(t, m, cfg, "[192.0.2.9]:465"); statuses(r) != "deferred" {
+		t.Fatalf("wrappermode with may: %+v\n%s", r, lg)
+	}
+	lg.has(t, "warning: smtp_tls_wrappermode requires \"smtp_tls_security_level = encrypt\" (or stronger)")
+}
