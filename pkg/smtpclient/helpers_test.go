@@ -216,10 +216,10 @@ type script func(cmd string) string
 type fakeServer struct {
 	tls     *tls.Config // for STARTTLS; nil: not offered
 	wrapper bool        // TLS from the start (SMTPS)
-	ln   net.Listener
-	mu   sync.Mutex
-	msgs []string // message bodies received
-	cmds []string
+	ln      net.Listener
+	mu      sync.Mutex
+	msgs    []string // message bodies received
+	cmds    []string
 }
 
 func startServer(t *testing.T, network string, answer script) *fakeServer {
