@@ -35,13 +35,15 @@ func moduleRoot() (string, error) {
 	return rootDir, rootErr
 }
 
-// packageFor maps a program name to its package: cmd/NAME, or the test
-// daemon testd.
+// packageFor maps a program name to its package: cmd/NAME when it has
+// Go files, or the test daemon testd.
 func packageFor(root, name string) (string, bool) {
 	if name == "testd" {
 		return "./tests/harness/testd", true
 	}
-	if st, err := os.Stat(filepath.Join(root, "cmd", name)); err == nil && st.IsDir() {
+	// A directory without Go files (a program being started in the
+	// same tree) is no package yet: skipped like a missing one.
+	if files, _ := filepath.Glob(filepath.Join(root, "cmd", name, "*.go")); len(files) > 0 {
 		return "./cmd/" + name, true
 	}
 	return "", false
