@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/postern/postern/pkg/config"
 )
 
 // warnLog collects warnings.
@@ -212,5 +214,50 @@ func TestAnvilServerDropsOnClose(t *testing.T) {
 	clk.advance(time.Minute)
 	if tb.Len() != 0 {
 		t.Errorf("entry did not expire: %d", tb.Len())
+	}
+}
+
+// TestAnvilServiceLoop: the daemon's timers. Statistics are logged
+// every anvil_status_update_time, Loop asks to be called again when the
+// next report or expiry is due, and never waits longer than maxWait.
+func TestAnvilServiceLoop(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2024, 11, 2, 9, 0, 0, 0, time.Local)}
+	cfg := config.New("/nonexistent", &config.File{Map: map[string]string{
+		"anvil_rate_time_unit": "10s", "anvil_status_update_time": "30s", "service_name": "anvil"}})
+	log := &warnLog{}
+	s, err := NewService(cfg, log, clk.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Server.Name != "anvil socket" || s.Server.Timeout != time.Hour {
+		t.Errorf("server options: %+v", s.Server)
+	}
+	if d := s.Loop(); d != 30*time.Second {
+		t.Errorf("first wait %v", d)
+	}
+	l := s.T.Open()
+	l.Connect("smtp:192.0.2.1")
+	l.Close()
+	clk.advance(5 * time.Second)
+	if d := s.Loop(); d != 5*time.Second+time.Millisecond {
+		t.Errorf("wait for the expiry: %v", d)
+	}
+	clk.advance(25 * time.Second)
+	s.Loop()
+	want := []string{
+		"statistics: max connection rate 1/10s for (smtp:192.0.2.1) at Nov  2 09:00:00",
+		"statistics: max connection count 1 for (smtp:192.0.2.1) at Nov  2 09:00:00",
+		"statistics: max cache size 1 at Nov  2 09:00:00",
+	}
+	if got := log.all(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if s.T.Len() != 0 {
+		t.Error("entry not expired")
+	}
+	s.StatusEvery = time.Hour
+	clk.advance(31 * time.Second)
+	if d := s.Loop(); d != maxWait {
+		t.Errorf("long wait %v, want %v", d, maxWait)
 	}
 }

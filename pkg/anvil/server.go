@@ -60,9 +60,10 @@ func Serve(t *Table, c net.Conn, o ServerOptions) {
 			return
 		}
 		if conn.Send(o.dispatch(local, name, ident)) != nil || extra {
-			// XXX: after an unexpected extra attribute Postfix answers and
-			// then reads the rest of that list as the next request, which
-			// fails; Postern closes the connection after the answer.
+			// XXX: after an unexpected extra attribute Postfix answers,
+			// keeps the rest of that list in its buffer and parses it as
+			// the start of the next request when more input arrives;
+			// Postern closes the connection after the answer.
 			return
 		}
 	}
