@@ -10,8 +10,9 @@ import (
 // processing disabled, takes the recipients of To:, Cc: and Bcc: (or,
 // once a Resent-To:, Resent-Cc: or Resent-Bcc: header was seen, only
 // those of the Resent- headers), and passes the message on unchanged
-// (an obsolete "Name :" is written "Name:"). Bcc: headers stay: cleanup
-// removes them (message_drop_headers).
+// (an obsolete "Name :" is written "Name:", and an empty line separates
+// the headers from a body that does not start with one). Bcc: headers
+// stay: cleanup removes them (message_drop_headers).
 type extractor struct {
 	out      contentSink
 	limit    int  // header_size_limit
@@ -37,6 +38,13 @@ var extractHeaders = map[string]bool{
 func (x *extractor) line(typ int, text []byte) error {
 	if !x.inBody && x.header(typ, text) {
 		return x.err()
+	}
+	if !x.inBody && len(text) > 0 {
+		// The header block ends without the empty separator line:
+		// mime_state inserts one (a non-empty body after the headers).
+		if err := x.out.line(lineNorm, nil); err != nil {
+			return err
+		}
 	}
 	x.inBody = true
 	x.prev = typ

@@ -72,7 +72,8 @@ func TestExtractRecipients(t *testing.T) {
 			[]string{"obs@x.example", "cont@x.example"}, "To: obs@x.example\n  , cont@x.example\nSubject: e\n\nb\n"},
 		{"headers only, no newline", "Subject: x\nTo: last@x.example",
 			[]string{"last@x.example"}, "Subject: x\nTo: last@x.example\n"},
-		{"no headers", "just a body line\nTo: no@x.example\n", nil, ""},
+		{"no headers", "just a body line\nTo: no@x.example\n", nil, "\njust a body line\nTo: no@x.example\n"},
+		{"no separator", "To: a@x.example\nbody\n", []string{"a@x.example"}, "To: a@x.example\n\nbody\n"},
 	} {
 		x, out, err := extract(t, tc.msg, 102400)
 		if err != nil {
