@@ -210,10 +210,10 @@ func TestRefreshByWakeup(t *testing.T) {
 
 func TestSitePath(t *testing.T) {
 	for in, want := range map[string]string{
-		"Example.NET":       "example_net",
-		"[192.0.2.1]":       "_192_0_2_1_",
-		"bücher.example":    "xn__bcher_kva_example",
-		"münchen.DE":        "xn__mnchen_3ya_de",
+		"Example.NET":        "example_net",
+		"[192.0.2.1]":        "_192_0_2_1_",
+		"bücher.example":     "xn__bcher_kva_example",
+		"münchen.DE":         "xn__mnchen_3ya_de",
 		"[IPv6:2001:db8::1]": "_ipv6_2001_db8__1_",
 	} {
 		got, ok := sitePath(in)
