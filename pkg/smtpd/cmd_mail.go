@@ -19,6 +19,7 @@ func (s *session) cmdMail(args []token) bool {
 		s.reply("503 5.5.1 Error: MAIL after BDAT")
 	case len(args) < 3 || !strings.EqualFold(args[1].text, "from:"):
 		s.reply("501 5.5.4 Syntax: MAIL FROM:<address>")
+	case !s.anvilMailOK():
 	case args[2].bad:
 		s.reply("501 5.1.7 Bad sender address syntax")
 	default:

@@ -47,6 +47,9 @@ func (s *session) cmdVrfy(args []token) bool {
 		}
 		return false
 	}
+	if !s.anvilRcptOK() {
+		return false
+	}
 	arg := joinArgs(args[1:])
 	addr, ok := s.extractAddr(arg, false, false, smtputf8, "VRFY")
 	if !ok {
@@ -80,6 +83,9 @@ func (s *session) cmdStarttls(args []token) bool {
 }
 
 func (s *session) cmdAuth(_ []token) bool {
+	if !s.anvilAuthOK() {
+		return false
+	}
 	if s.p.heloRequired && !s.haveHelo {
 		s.reply("503 5.5.1 Error: send HELO/EHLO first")
 		return false

@@ -12,6 +12,7 @@ func (s *session) cmdRcpt(args []token) bool {
 		s.reply("503 5.5.1 Error: RCPT after BDAT")
 	case len(args) < 3 || !strings.EqualFold(args[1].text, "to:"):
 		s.reply("501 5.5.4 Syntax: RCPT TO:<address>")
+	case !s.anvilRcptOK():
 	case args[2].bad:
 		s.reply("501 5.1.3 Bad recipient address syntax")
 	default:

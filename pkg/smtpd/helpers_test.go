@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postern/postern/pkg/anvil"
 	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/smtperr"
 )
@@ -159,7 +160,8 @@ func startServer(t *testing.T, settings map[string]string, opts ...func(*Deps)) 
 	ts.free.Store(1 << 40)
 	deps := Deps{Queue: ts.q, Log: ts.log, Names: noNames{},
 		FreeSpace: func(string) (int64, error) { return ts.free.Load(), nil },
-		Sleep:     func(time.Duration) {}}
+		Sleep:     func(time.Duration) {},
+		Anvil:     anvil.NewDirectPool(anvil.NewTable(time.Minute, nil))}
 	for _, o := range opts {
 		o(&deps)
 	}

@@ -59,6 +59,7 @@ func (s *session) proto() {
 		for s.step() {
 		}
 	}
+	s.anvilDisconnect()
 	s.endOfSession()
 }
 
@@ -66,6 +67,9 @@ func (s *session) proto() {
 func (s *session) greet() bool {
 	if s.pipelinedEarly() && s.p.forbidUnauthPipe {
 		s.reply("554 5.5.0 Error: SMTP protocol synchronization")
+		return false
+	}
+	if !s.anvilConnect() {
 		return false
 	}
 	s.ehloDiscard = s.p.ehloDiscard

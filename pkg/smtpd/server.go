@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/postern/postern/pkg/anvil"
 	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/dict"
 	"github.com/postern/postern/pkg/maillog"
@@ -33,6 +34,10 @@ type Deps struct {
 	Names    NameResolver // client name lookups; default net.DefaultResolver
 	Log      Logger       // default pkg/maillog
 	Service  string       // master.cf service name, for anvil and logs; default "smtp"
+	// Anvil hands out the clients of the anvil service (connection and
+	// rate limits, anvil.go); default: clients of private/anvil in the
+	// working directory ($queue_directory under the master).
+	Anvil *anvil.Pool
 	// FreeSpace returns the bytes available to the queue file system;
 	// default statfs(2) of queue_directory.
 	FreeSpace func(dir string) (int64, error)
@@ -51,6 +56,7 @@ type Server struct {
 	checks   *checker
 	lists    *lists
 	rewrite  []rewriteRule
+	anvil    *anvilLimits // nil: no connection or rate limits
 	dictOpts dict.Options
 	once     sync.Map // warnings already logged
 }
@@ -83,6 +89,9 @@ func New(cfg *config.Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	if s.checks, err = newChecker(cfg); err != nil {
+		return nil, err
+	}
+	if s.anvil, err = newAnvilLimits(cfg, deps.Anvil, s.deps.OpenTable, s.log); err != nil {
 		return nil, err
 	}
 	warnUnlisted(cfg, s.log)

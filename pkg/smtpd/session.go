@@ -42,6 +42,7 @@ type session struct {
 	sasl                     *saslSession // AUTH state (auth.go); nil while SASL is off
 	tls                      *tlsSession  // TLS after STARTTLS or wrapper mode (tls.go); nil in plaintext
 
+	anvil   anvilSession // connection and rate limits (anvil.go)
 	tx      transaction
 	chk     checkState
 	args    []token  // tokenizer output, reused
