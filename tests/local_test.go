@@ -21,7 +21,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	
+
 	"github.com/postern/postern/pkg/cleanup"
 	"github.com/postern/postern/tests/harness"
 )
@@ -222,6 +222,7 @@ func waitFile(t *testing.T, path string) {
 	t.Helper()
 	harness.Eventually(t, path, func() bool { _, err := os.Stat(path); return err == nil })
 }
+
 // TestLocalDelivery delivers to the mailboxes of real users in a
 // private spool directory and through the alias table, .forward files
 // and address extensions, all in one instance.
