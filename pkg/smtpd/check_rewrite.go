@@ -65,8 +65,10 @@ func (s *session) rewriteRuleMatches(r rewriteRule) (bool, error) {
 	case "check_address_map":
 		_, found, err := r.table.Lookup(s.client.addr)
 		return found, err
-	case "permit_sasl_authenticated", "permit_tls_clientcerts", "permit_tls_all_clientcerts":
-		return false, nil // SASL and TLS are not enabled (checkUnsupported)
+	case "permit_sasl_authenticated":
+		return s.saslUsername != "", nil
+	case "permit_tls_clientcerts", "permit_tls_all_clientcerts":
+		return false, nil // client certificates are never requested (tlsconf refuses smtpd_tls_ask_ccert)
 	}
 	s.srv.warnOnce("rewrite:"+r.name, "parameter local_header_rewrite_clients: invalid request: %s", r.name)
 	return false, nil

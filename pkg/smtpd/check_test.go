@@ -144,10 +144,10 @@ func TestConfigurationErrors(t *testing.T) {
 		{"smtpd_relay_restrictions", "permit_mynetworks"}: "in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, " +
 			"specify at least one working instance of: reject_unauth_destination, defer_unauth_destination, " +
 			"reject, defer, defer_if_permit or check_relay_domains",
-		{"smtpd_sasl_auth_enable", "yes"}:   "smtpd_sasl_auth_enable = yes: SASL authentication is not implemented in Postern's smtpd yet",
-		{"smtpd_tls_security_level", "may"}: "smtpd_tls_security_level = may: TLS is not implemented in Postern's smtpd yet",
-		{"smtpd_restriction_classes", "x"}:  "restriction class `x' needs a definition",
-		{"smtpd_timeout", "5x"}:             "parameter smtpd_timeout: bad time value or unit: 5x",
+		{"smtpd_sasl_auth_enable", "yes"}:    "smtpd_sasl_type = cyrus: Cyrus SASL is not implemented in Postern; use smtpd_sasl_type = dovecot",
+		{"smtpd_tls_security_level", "dane"}: `Invalid TLS level "dane"`,
+		{"smtpd_restriction_classes", "x"}:   "restriction class `x' needs a definition",
+		{"smtpd_timeout", "5x"}:              "parameter smtpd_timeout: bad time value or unit: 5x",
 	} {
 		_, err := New(testConfig(map[string]string{set[0]: set[1]}), Deps{Queue: &fakeQueue{}})
 		if err == nil || err.Error() != want {

@@ -115,6 +115,7 @@ func (s *session) ehloLines(discard ehloMask) []string {
 		add(ehloVrfy, "VRFY")
 	}
 	add(ehloEtrn, "ETRN")
+	lines = s.ehloAuth(s.ehloTLS(lines, discard), discard)
 	add(ehloEnhancedStatusCodes, "ENHANCEDSTATUSCODES")
 	add(ehlo8BitMIME, "8BITMIME")
 	add(ehloDSN, "DSN")

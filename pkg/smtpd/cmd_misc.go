@@ -3,8 +3,9 @@ package smtpd
 import "strings"
 
 // RSET, NOOP, QUIT, VRFY, ETRN, and the commands of features Postern
-// does not offer yet (STARTTLS, AUTH, XCLIENT, XFORWARD), which answer
-// as Postfix does when the feature is not enabled.
+// does not offer yet (XCLIENT, XFORWARD), which answer as Postfix does
+// when the feature is not enabled. STARTTLS is in tls.go, AUTH in
+// auth.go.
 
 func (s *session) cmdRset(args []token) bool {
 	if len(args) != 1 {
@@ -71,27 +72,6 @@ func (s *session) cmdVrfy(args []token) bool {
 	}
 	s.reply("252 2.0.0 " + arg)
 	return true
-}
-
-func (s *session) cmdStarttls(args []token) bool {
-	if len(args) != 1 {
-		s.reply("501 5.5.4 Syntax: STARTTLS")
-		return false
-	}
-	s.reply("502 5.5.1 Error: command not implemented")
-	return false
-}
-
-func (s *session) cmdAuth(_ []token) bool {
-	if !s.anvilAuthOK() {
-		return false
-	}
-	if s.p.heloRequired && !s.haveHelo {
-		s.reply("503 5.5.1 Error: send HELO/EHLO first")
-		return false
-	}
-	s.reply("503 5.5.1 Error: authentication not enabled")
-	return false
 }
 
 func (s *session) cmdXclient(args []token) bool { return s.xcommand(args, "XCLIENT") }

@@ -55,7 +55,7 @@ func lookupCommand(name string) *command {
 // proto greets the client and runs the command loop, then logs an
 // abnormal end and discards an unfinished transaction.
 func (s *session) proto() {
-	if s.greet() {
+	if s.startWrapperTLS() && s.greet() {
 		for s.step() {
 		}
 	}
@@ -166,6 +166,9 @@ func (s *session) isNoop(name string) bool {
 
 // run executes a known command.
 func (s *session) run(cmd *command) bool {
+	if s.tlsRequired(cmd) {
+		return true
+	}
 	s.where = cmd.name
 	if (s.protocol != "ESMTP" || cmd.flags&flagLast != 0) && !s.illPipe &&
 		s.improperPipelining() && s.p.forbidUnauthPipe {

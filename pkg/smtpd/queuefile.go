@@ -14,6 +14,7 @@ func (s *session) openQueueFile() bool {
 	m, err := s.srv.deps.Queue.Begin(Meta{
 		ClientName: s.client.name, ClientAddr: s.client.addr, ClientPort: s.client.port,
 		Helo: helo, Protocol: proto, SASLSender: s.tx.saslSender, RewriteContext: s.rewriteCtx, Encoding: s.tx.encoding,
+		SASLMethod: s.saslMethod, SASLUser: s.saslUsername, TLS: s.receivedTLS(),
 	})
 	if err != nil {
 		// XXX: Postfix's smtpd exits ("unable to connect to the public
@@ -26,6 +27,6 @@ func (s *session) openQueueFile() bool {
 	if err := m.SetSender(s.tx.sender, s.tx.dsnRet, s.tx.dsnEnvid); err != nil {
 		s.tx.err |= errWrite
 	}
-	s.srv.log.Info("%s: client=%s", s.tx.queueID, s.namaddr())
+	s.srv.log.Info("%s: client=%s%s", s.tx.queueID, s.namaddr(), s.saslLogSuffix())
 	return true
 }

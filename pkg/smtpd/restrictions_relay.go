@@ -25,10 +25,14 @@ func (s *session) permitInetInterfaces(_ []string, c checkCtx) (int, int) {
 	return s.aclPermit("permit_inet_interfaces", nameClient, s.namaddr()), 0
 }
 
-// permitSASL is permit_sasl_authenticated: nothing to do while SASL is
-// off (smtpd refuses to start with smtpd_sasl_auth_enable = yes until
-// SASL is implemented).
-func (s *session) permitSASL(_ []string, _ checkCtx) (int, int) { return checkDunno, 0 }
+// permitSASL is permit_sasl_authenticated: the client authenticated
+// with AUTH (a mechanism other than ANONYMOUS); a no-op without SASL.
+func (s *session) permitSASL(_ []string, _ checkCtx) (int, int) {
+	if s.srv.sasl == nil || !s.authenticated() {
+		return checkDunno, 0
+	}
+	return s.aclPermit("permit_sasl_authenticated", nameClient, s.namaddr()), 0
+}
 
 // permitAuthDest is permit_auth_destination(): the recipient is in a
 // domain this machine receives mail for or relays to.

@@ -12,6 +12,7 @@ import (
 	"github.com/postern/postern/pkg/dict"
 	"github.com/postern/postern/pkg/maillog"
 	"github.com/postern/postern/pkg/resolve"
+	"github.com/postern/postern/pkg/tlsconf"
 )
 
 // Logger receives smtpd's log records, worded as Postfix's; the text of
@@ -45,6 +46,12 @@ type Deps struct {
 	Sleep func(time.Duration)
 	// OpenTable opens a "type:name" table; default dict.Open.
 	OpenTable func(spec string) (dict.Dict, error)
+	// SASLDir is the base of a relative smtpd_sasl_path; default: the
+	// working directory, which the daemon skeleton sets to
+	// $queue_directory (or the chroot), as in Postfix.
+	SASLDir string
+	// SASLDial connects to the auth server; default net.Dialer.
+	SASLDial func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // Server serves SMTP sessions. One Server per process; Serve may be
@@ -57,6 +64,8 @@ type Server struct {
 	lists    *lists
 	rewrite  []rewriteRule
 	anvil    *anvilLimits // nil: no connection or rate limits
+	sasl     *saslServer  // nil: SASL is off (sasl.go)
+	tls      *tlsconf.Server
 	dictOpts dict.Options
 	once     sync.Map // warnings already logged
 }
@@ -92,6 +101,12 @@ func New(cfg *config.Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	if s.anvil, err = newAnvilLimits(cfg, deps.Anvil, s.deps.OpenTable, s.log); err != nil {
+		return nil, err
+	}
+	if s.tls, err = setupTLS(cfg, s.log); err != nil {
+		return nil, err
+	}
+	if s.sasl, err = setupSASL(cfg, s.deps.OpenTable, &s.deps, s.log); err != nil {
 		return nil, err
 	}
 	warnUnlisted(cfg, s.log)
@@ -140,5 +155,6 @@ func (s *Server) ServeContext(ctx context.Context, conn net.Conn) {
 	s.log.Info("connect from %s", sess.namaddr())
 	sess.setupBareLF()
 	sess.proto()
+	sess.closeTLS()
 	s.log.Info("disconnect from %s%s", sess.namaddr(), sess.stats.format())
 }

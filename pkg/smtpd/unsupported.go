@@ -13,11 +13,6 @@ import (
 var unsupportedParams = []struct {
 	name, off, what string
 }{
-	{"smtpd_sasl_auth_enable", "no", "SASL authentication"},
-	{"smtpd_tls_security_level", "", "TLS"},
-	{"smtpd_use_tls", "no", "TLS"},
-	{"smtpd_enforce_tls", "no", "TLS"},
-	{"smtpd_tls_wrappermode", "no", "TLS wrapper mode"},
 	{"smtpd_milters", "", "Milter support"},
 	{"smtpd_proxy_filter", "", "before-queue content filters"},
 	{"smtpd_command_filter", "", "smtpd_command_filter"},
