@@ -29,7 +29,7 @@ import (
 const localMaster = "cleanup unix n - n - 0 cleanup\n" +
 	"qmgr unix n - n 300 1 qmgr\n" +
 	"local unix - n n - - local\n" +
-	// VIRTUAL
+	"virtual unix - n n - - virtual\n" +
 
 	"error unix - - n - - error\n" +
 	"retry unix - - n - - error\n"
@@ -376,4 +376,59 @@ func writeUserFile(t *testing.T, u localUser, name, text string) {
 		t.Fatal(err)
 	}
 	os.Chown(path, u.uid, u.gid)
+}
+
+// TestVirtualDelivery delivers to a virtual maildir and a virtual
+// mailbox owned by the uid and gid of the maps.
+func TestVirtualDelivery(t *testing.T) {
+	ls := newLocalSetup(t)
+	v := mkUser(t, ls.dir, "v")
+	base := filepath.Join(ls.dir, "vmail")
+	os.MkdirAll(base, 0o755)
+	os.Chown(base, v.uid, v.gid)
+	maps := filepath.Join(ls.dir, "vmailbox")
+	os.WriteFile(maps, []byte("u1@virt.example.test u1/Maildir/\nu2@virt.example.test u2.mbox\n"), 0o644)
+	ls.start(t, "virtual_mailbox_domains = virt.example.test",
+		"virtual_mailbox_base = "+base,
+		"virtual_mailbox_maps = texthash:"+maps,
+		"virtual_uid_maps = static:"+strconv.Itoa(v.uid),
+		"virtual_gid_maps = static:"+strconv.Itoa(v.gid),
+		"recipient_delimiter = +")
+	t.Run("maildir", func(t *testing.T) {
+		ls.send(t, "alice@example.org", []string{"u1@virt.example.test"}, "Subject: v1\n\nbody\n")
+		line := ls.waitStatus(t, "virtual", "u1@virt.example.test", "sent", "delivered to maildir")
+		if !strings.Contains(line, ", relay=virtual, ") {
+			t.Errorf("log line: %s", line)
+		}
+		files, _ := filepath.Glob(filepath.Join(base, "u1/Maildir/new/*"))
+		if len(files) != 1 {
+			t.Fatalf("new/: %v", files)
+		}
+		if uid, gid := owner(t, files[0]); uid != v.uid || gid != v.gid {
+			t.Errorf("maildir file owned by %d:%d, want %d:%d", uid, gid, v.uid, v.gid)
+		}
+		msg := mustRead(t, files[0])
+		if !strings.HasPrefix(msg, "Return-Path: <alice@example.org>\nX-Original-To: u1@virt.example.test\nDelivered-To: u1@virt.example.test\n") {
+			t.Errorf("maildir message:\n%s", msg)
+		}
+	})
+	t.Run("mailbox", func(t *testing.T) {
+		ls.send(t, "alice@example.org", []string{"u2+tag@virt.example.test"}, "Subject: v2\n\nFrom body\n")
+		ls.waitStatus(t, "virtual", "u2+tag@virt.example.test", "sent", "delivered to mailbox")
+		path := filepath.Join(base, "u2.mbox")
+		if uid, _ := owner(t, path); uid != v.uid {
+			t.Errorf("mailbox owned by %d, want %d", uid, v.uid)
+		}
+		summary, msg := readMbox(t, path, 1)
+		if len(summary) != 1 || !strings.Contains(msg, "Delivered-To: u2+tag@virt.example.test") {
+			t.Errorf("mail(1) reads:\n%s\n%s", strings.Join(summary, "\n"), msg)
+		}
+		if !strings.Contains(mustRead(t, path), "\n>From body\n\n") {
+			t.Errorf("no From_ quoting or final blank line:\n%s", mustRead(t, path))
+		}
+	})
+	t.Run("unknown", func(t *testing.T) {
+		ls.send(t, "alice@example.org", []string{"u3@virt.example.test"}, "Subject: v3\n\nbody\n")
+		ls.waitStatus(t, "virtual", "u3@virt.example.test", "bounced", `unknown user: "u3@virt.example.test"`)
+	})
 }
