@@ -47,9 +47,11 @@ type anvilLimits struct {
 }
 
 // anvilSession is a session's part: the anvil client it holds from its
-// connect to its disconnect, nil when the session is not counted.
+// first request to its disconnect, nil when the session is not counted.
 type anvilSession struct {
-	req anvil.Requester
+	req     anvil.Requester
+	decided bool // exempt has been evaluated
+	exempt  bool // the client is in smtpd_client_event_limit_exceptions
 }
 
 // newAnvilLimits reads the limits. It returns nil when every limit is 0,
@@ -99,16 +101,37 @@ func (s *session) anvilExempt() bool {
 	return ok && err == nil
 }
 
+// anvilRequester returns the session's anvil client, taken from the
+// pool at the first request (the connect, or a wrapper-mode TLS
+// handshake before it); nil when there are no limits or the client is
+// exempt.
+func (s *session) anvilRequester() anvil.Requester {
+	a := s.srv.anvil
+	if a == nil {
+		return nil
+	}
+	if !s.anvil.decided {
+		s.anvil.decided, s.anvil.exempt = true, s.anvilExempt()
+	}
+	if s.anvil.exempt {
+		return nil
+	}
+	if s.anvil.req == nil {
+		s.anvil.req = a.pool.Get()
+	}
+	return s.anvil.req
+}
+
 // anvilConnect registers the connection before the greeting and
 // enforces the connection count and rate limits; false means the 421
 // reply was sent and the session ends.
 func (s *session) anvilConnect() bool {
-	a := s.srv.anvil
-	if a == nil || s.anvilExempt() {
+	req := s.anvilRequester()
+	if req == nil {
 		return true
 	}
-	s.anvil.req = a.pool.Get()
-	count, rate, err := s.anvil.req.Connect(s.service, s.client.addr)
+	a := s.srv.anvil
+	count, rate, err := req.Connect(s.service, s.client.addr)
 	switch {
 	case err != nil:
 	case a.connCount > 0 && count > a.connCount:
@@ -139,10 +162,14 @@ func (s *session) anvilDisconnect() {
 // anvilRate asks for one rate when its limit is on and the session is
 // counted; it returns the rate when the limit is exceeded, else 0.
 func (s *session) anvilRate(limit int, ask func(anvil.Requester) (int, error)) int {
-	if limit <= 0 || s.anvil.req == nil {
+	if limit <= 0 {
 		return 0
 	}
-	rate, err := ask(s.anvil.req)
+	req := s.anvilRequester()
+	if req == nil {
+		return 0
+	}
+	rate, err := ask(req)
 	if err != nil || rate <= limit {
 		return 0
 	}

@@ -69,7 +69,11 @@
 // smtpd_authorized_verp_clients, smtpd_upstream_proxy_protocol,
 // smtpd_discard_ehlo_keyword_address_maps, smtpd_reject_unlisted_sender.
 //
-// What smtpd does not do (yet): anvil connection and rate limits, SASL,
+// Client connection count and rate limits (smtpd_client_*_limit, with
+// smtpd_client_event_limit_exceptions) are enforced with the anvil
+// service through pkg/anvil; anvil.go says which command checks what.
+//
+// What smtpd does not do (yet): SASL,
 // TLS, access maps and the other table-based restrictions, recipient
 // validation (smtpd_reject_unlisted_recipient is logged as not done),
 // milters, postmaster notices (notify_classes), the fast flush service
