@@ -114,6 +114,9 @@ func startE2ESink(t *testing.T, port int, opts ...string) *e2eSink {
 // port is the sink's port number.
 func (s *e2eSink) port() string { return s.addr[strings.LastIndexByte(s.addr, ':')+1:] }
 
+// portNumber is the sink's port, to start a successor on it.
+func (s *e2eSink) portNumber() int { n, _ := strconv.Atoi(s.port()); return n }
+
 // messages returns the dumped messages (X-*-Args lines and the message).
 func (s *e2eSink) messages(t *testing.T) []string {
 	t.Helper()
