@@ -2,15 +2,15 @@
 // mail submission command; started as mailq it lists the queue
 // (postqueue -p) and as newaliases it rebuilds $alias_database
 // (postalias). `make build` links bin/mailq and bin/newaliases to it.
-// The work is done by pkg/submit; see docs/submission.md.
+// The work is done by pkg/sendmail; see docs/submission.md.
 package main
 
 import (
 	"os"
 
-	"github.com/postern/postern/pkg/submit"
+	"github.com/postern/postern/pkg/sendmail"
 )
 
 func main() {
-	os.Exit(submit.Sendmail(submit.Env{Args: os.Args, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+	os.Exit(sendmail.Sendmail(sendmail.Env{Args: os.Args, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
 }

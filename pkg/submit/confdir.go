@@ -18,15 +18,15 @@ func untrusted() bool {
 	return os.Geteuid() != os.Getuid() || os.Getegid() != os.Getgid()
 }
 
-// checkConfigDir is mail_conf_checkdir(): a configuration directory
+// CheckConfigDir is mail_conf_checkdir(): a configuration directory
 // other than the built-in default must be listed in
 // alternate_config_directories or multi_instance_directories of the
 // default main.cf (postconf(5) alternate_config_directories).
-func checkConfigDir(r *reporter, dir string, status int) error {
+func CheckConfigDir(r *Reporter, dir string, status int) error {
 	path := filepath.Join(config.DefaultConfigDirectory, "main.cf")
 	f, err := os.Open(path)
 	if err != nil {
-		return fatalf(status, "open file %s: %s", path, strerror(err))
+		return Fatalf(status, "open file %s: %s", path, Strerror(err))
 	}
 	defer f.Close()
 	found := false
@@ -41,28 +41,28 @@ func checkConfigDir(r *reporter, dir string, status int) error {
 		return nil
 	})
 	if err != nil {
-		return fatalf(status, "read file %s: %s", path, strerror(err))
+		return Fatalf(status, "read file %s: %s", path, Strerror(err))
 	}
 	if !found {
-		r.errorf("unauthorized configuration directory name: %s", dir)
-		return fatalf(status, "specify \"alternate_config_directories = %s\" or \"multi_instance_directories = %s\" in %s",
+		r.Error("unauthorized configuration directory name: %s", dir)
+		return Fatalf(status, "specify \"alternate_config_directories = %s\" or \"multi_instance_directories = %s\" in %s",
 			dir, dir, path)
 	}
 	return nil
 }
 
-// loadConfig reads main.cf from $MAIL_CONFIG or the default directory,
+// LoadConfig reads main.cf from $MAIL_CONFIG or the default directory,
 // checking an untrusted choice first (mail_conf_suck()).
-func loadConfig(r *reporter, status int) (*config.Config, error) {
+func LoadConfig(r *Reporter, status int) (*config.Config, error) {
 	dir := config.ConfigDir("")
 	if dir != config.DefaultConfigDirectory && untrusted() {
-		if err := checkConfigDir(r, dir, status); err != nil {
+		if err := CheckConfigDir(r, dir, status); err != nil {
 			return nil, err
 		}
 	}
 	cfg, err := config.Load(dir)
 	if err != nil {
-		return nil, fatalf(status, "%v", err)
+		return nil, Fatalf(status, "%v", err)
 	}
 	return cfg, nil
 }

@@ -6,48 +6,50 @@ import (
 	"strings"
 )
 
-// getopt is POSIX getopt(3) as glibc runs it with a leading "+" in the
+// Getopt is POSIX getopt(3) as glibc runs it with a leading "+" in the
 // option string (Postfix's GETOPT() on Linux): no argument permutation,
 // options end at the first non-option, "-" or after "--", and an
 // unknown option or a missing argument is reported on stderr as glibc
 // does and returned as '?'.
-type getopt struct {
-	args     []string
+type Getopt struct {
+	Args     []string
 	spec     string
-	optind   int // next argument to look at
-	nextchar int // position inside args[optind]; 0 = at its start
-	prog     string
-	stderr   io.Writer
+	Optind   int       // next argument to look at
+	Nextchar int       // position inside Args[Optind]; 0 = at its start
+	Prog     string    // the program name of complaints
+	Stderr   io.Writer // where complaints go; nil: nowhere
 }
 
-func newGetopt(args []string, spec string) *getopt {
+// NewGetopt starts parsing args (args[0] is the program name) with the
+// getopt(3) option string spec.
+func NewGetopt(args []string, spec string) *Getopt {
 	prog := "getopt"
 	if len(args) > 0 {
 		prog = args[0]
 	}
-	return &getopt{args: args, spec: spec, optind: 1, prog: prog}
+	return &Getopt{Args: args, spec: spec, Optind: 1, Prog: prog}
 }
 
-// next returns the next option and its argument; ok is false when the
-// options end (optind then indexes the first operand).
-func (g *getopt) next() (c byte, arg string, ok bool) {
-	if g.nextchar == 0 {
-		if g.optind >= len(g.args) {
+// Next returns the next option and its argument; ok is false when the
+// options end (Optind then indexes the first operand).
+func (g *Getopt) Next() (c byte, arg string, ok bool) {
+	if g.Nextchar == 0 {
+		if g.Optind >= len(g.Args) {
 			return 0, "", false
 		}
-		a := g.args[g.optind]
+		a := g.Args[g.Optind]
 		if a == "--" {
-			g.optind++
+			g.Optind++
 			return 0, "", false
 		}
 		if len(a) < 2 || a[0] != '-' {
 			return 0, "", false
 		}
-		g.nextchar = 1
+		g.Nextchar = 1
 	}
-	a := g.args[g.optind]
-	c = a[g.nextchar]
-	g.nextchar++
+	a := g.Args[g.Optind]
+	c = a[g.Nextchar]
+	g.Nextchar++
 	i := strings.IndexByte(g.spec, c)
 	if c == ':' || i < 0 {
 		g.complain("invalid option -- '%c'", c)
@@ -61,42 +63,42 @@ func (g *getopt) next() (c byte, arg string, ok bool) {
 	return g.argument(c)
 }
 
-func (g *getopt) argument(c byte) (byte, string, bool) {
-	a := g.args[g.optind]
-	if g.nextchar < len(a) {
-		arg := a[g.nextchar:]
-		g.optind++
-		g.nextchar = 0
+func (g *Getopt) argument(c byte) (byte, string, bool) {
+	a := g.Args[g.Optind]
+	if g.Nextchar < len(a) {
+		arg := a[g.Nextchar:]
+		g.Optind++
+		g.Nextchar = 0
 		return c, arg, true
 	}
-	g.optind++
-	g.nextchar = 0
-	if g.optind >= len(g.args) {
+	g.Optind++
+	g.Nextchar = 0
+	if g.Optind >= len(g.Args) {
 		g.complain("option requires an argument -- '%c'", c)
 		return '?', "", true
 	}
-	arg := g.args[g.optind]
-	g.optind++
+	arg := g.Args[g.Optind]
+	g.Optind++
 	return c, arg, true
 }
 
-func (g *getopt) advanceIfDone() {
-	if g.nextchar >= len(g.args[g.optind]) {
-		g.optind++
-		g.nextchar = 0
+func (g *Getopt) advanceIfDone() {
+	if g.Nextchar >= len(g.Args[g.Optind]) {
+		g.Optind++
+		g.Nextchar = 0
 	}
 }
 
-func (g *getopt) complain(format string, c byte) {
-	if g.stderr != nil {
-		fmt.Fprintf(g.stderr, "%s: "+format+"\n", g.prog, c)
+func (g *Getopt) complain(format string, c byte) {
+	if g.Stderr != nil {
+		fmt.Fprintf(g.Stderr, "%s: "+format+"\n", g.Prog, c)
 	}
 }
 
-// operands returns the arguments after the options.
-func (g *getopt) operands() []string {
-	if g.optind >= len(g.args) {
+// Operands returns the arguments after the options.
+func (g *Getopt) Operands() []string {
+	if g.Optind >= len(g.Args) {
 		return nil
 	}
-	return g.args[g.optind:]
+	return g.Args[g.Optind:]
 }

@@ -13,23 +13,23 @@ import (
 // Cleanup status bits (global/cleanup_user.h): postdrop's completion
 // status, and what sendmail turns into its message.
 const (
-	statOK     = 0
-	statBad    = 1 << 0 // internal protocol error
-	statWrite  = 1 << 1 // error writing message file
-	statSize   = 1 << 2 // message file too big
-	statRcpt   = 1 << 6 // no recipients found
-	statNoPerm = 1 << 9 // denied by non-content policy
+	StatOK     = 0
+	StatBad    = 1 << 0 // internal protocol error
+	StatWrite  = 1 << 1 // error writing message file
+	StatSize   = 1 << 2 // message file too big
+	StatRcpt   = 1 << 6 // no recipients found
+	StatNoPerm = 1 << 9 // denied by non-content policy
 )
 
-// statusText is cleanup_strerror().
-func statusText(status int) string {
+// StatusText is cleanup_strerror().
+func StatusText(status int) string {
 	for _, s := range []struct {
 		bit  int
 		text string
 	}{
-		{statBad, "internal protocol error"}, {statRcpt, "no recipients specified"},
-		{statSize, "message file too big"}, {statWrite, "queue file write error"},
-		{statNoPerm, "service denied"},
+		{StatBad, "internal protocol error"}, {StatRcpt, "no recipients specified"},
+		{StatSize, "message file too big"}, {StatWrite, "queue file write error"},
+		{StatNoPerm, "service denied"},
 	} {
 		if status&s.bit != 0 {
 			return s.text
@@ -48,10 +48,10 @@ func statusText(status int) string {
 func checkLoginSender(cfg *config.Config, uid int, sender string) (int, string) {
 	maps := cfg.Get("local_login_sender_maps")
 	if strings.TrimSpace(maps) == "static:*" {
-		return statOK, ""
+		return StatOK, ""
 	}
 	if strings.IndexByte(sender, 0) >= 0 {
-		return statBad, "NUL in FROM record"
+		return StatBad, "NUL in FROM record"
 	}
 	login := "uid:" + strconv.Itoa(uid)
 	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
@@ -64,12 +64,12 @@ func checkLoginSender(cfg *config.Config, uid int, sender string) (int, string) 
 		var ok bool
 		if patterns, ok, err = m.Find(login, false); err == nil {
 			if ok && senderAllowed(cfg, patterns, sender) {
-				return statOK, ""
+				return StatOK, ""
 			}
-			return statNoPerm, fmt.Sprintf("not authorized to use sender='%s'", sender)
+			return StatNoPerm, fmt.Sprintf("not authorized to use sender='%s'", sender)
 		}
 	}
-	return statWrite, fmt.Sprintf("local_login_sender_maps table lookup error for '%s'", maps)
+	return StatWrite, fmt.Sprintf("local_login_sender_maps table lookup error for '%s'", maps)
 }
 
 // senderAllowed matches sender against one table result.
@@ -136,9 +136,32 @@ func stripExtension(addr, delims string) string {
 	if i := strings.IndexAny(local, delims); delims != "" && i > 0 {
 		local = local[:i]
 	}
-	out := quoteLocal(local)
+	out := QuoteLocal(local)
 	if hasAt {
 		out += "@" + domain
 	}
 	return out
+}
+
+// QuoteLocal externalizes a local part (quote_822_local()): it is
+// quoted when it is not a dot-atom of RFC 5322 atext.
+func QuoteLocal(local string) string {
+	if local == "" || isDotAtom(local) {
+		return local
+	}
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	return `"` + r.Replace(local) + `"`
+}
+
+func isDotAtom(s string) bool {
+	if s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f && c < 0x80 || strings.IndexByte(`()<>@,;:\".[]`, c) >= 0 && c != '.' {
+			return false
+		}
+	}
+	return true
 }

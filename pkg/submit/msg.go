@@ -13,86 +13,96 @@ import (
 
 // Exit statuses (sysexits.h).
 const (
-	exUsage       = 64
-	exDataErr     = 65
-	exUnavailable = 69
-	exSoftware    = 70
-	exOSErr       = 71
-	exTempFail    = 75
-	exNoPerm      = 77
+	ExUsage       = 64
+	ExDataErr     = 65
+	ExUnavailable = 69
+	ExSoftware    = 70
+	ExOSErr       = 71
+	ExTempFail    = 75
+	ExNoPerm      = 77
 )
 
-// fatalError ends a command: "PROG: fatal: msg" on stderr and in the
-// log, then exit with status.
-type fatalError struct {
-	status int
-	msg    string
+// FatalError ends a command: "PROG: fatal: Msg" on stderr and in the
+// log, then exit with Status.
+type FatalError struct {
+	Status int
+	Msg    string
 }
 
-func (e *fatalError) Error() string { return e.msg }
+func (e *FatalError) Error() string { return e.Msg }
 
-func fatalf(status int, format string, args ...any) error {
-	return &fatalError{status: status, msg: fmt.Sprintf(format, args...)}
+// Fatalf returns a FatalError.
+func Fatalf(status int, format string, args ...any) error {
+	return &FatalError{Status: status, Msg: fmt.Sprintf(format, args...)}
 }
 
-// exitError ends a command quietly with a status.
-type exitError int
+// ExitStatus ends a command quietly with a status.
+type ExitStatus int
 
-func (e exitError) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+func (e ExitStatus) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 
-// reporter writes a command's diagnostics as Postfix's msg_vstream and
+// Reporter writes a command's diagnostics as Postfix's msg_vstream and
 // maillog_client do together: always "PROG: severity: text" on stderr,
 // and the record in the mail log once the configuration is read.
-type reporter struct {
-	tag     string // stderr tag: the name the program was started as
-	stderr  io.Writer
-	logging bool // the mail log is set up (maillog.Init)
+type Reporter struct {
+	Tag     string // stderr tag: the name the program was started as
+	Stderr  io.Writer
+	logging bool // the mail log is set up (InitLog)
 }
 
-func (r *reporter) emit(level maillog.Level, text string) {
+func (r *Reporter) emit(level maillog.Level, text string) {
 	prefix := ""
 	if level != maillog.LevelInfo {
 		prefix = level.String() + ": "
 	}
-	fmt.Fprintf(r.stderr, "%s: %s%s\n", r.tag, prefix, maillog.Sanitize(text))
+	fmt.Fprintf(r.Stderr, "%s: %s%s\n", r.Tag, prefix, maillog.Sanitize(text))
 	if l := maillog.Default(); r.logging && l != nil {
 		l.Log(level, text)
 	}
 }
 
-func (r *reporter) info(format string, args ...any) {
+// Info reports an informational message.
+func (r *Reporter) Info(format string, args ...any) {
 	r.emit(maillog.LevelInfo, fmt.Sprintf(format, args...))
 }
 
-func (r *reporter) warn(format string, args ...any) {
+// Warn reports "warning: ...".
+func (r *Reporter) Warn(format string, args ...any) {
 	r.emit(maillog.LevelWarn, fmt.Sprintf(format, args...))
 }
 
-func (r *reporter) errorf(format string, args ...any) {
+// Error reports "error: ...".
+func (r *Reporter) Error(format string, args ...any) {
 	r.emit(maillog.LevelError, fmt.Sprintf(format, args...))
 }
 
-// finish turns a command's result into its exit status, reporting a
+// EmitFatal reports "fatal: ..." without ending anything (a child's
+// last words that its parent repeats).
+func (r *Reporter) EmitFatal(format string, args ...any) {
+	r.emit(maillog.LevelFatal, fmt.Sprintf(format, args...))
+}
+
+// Finish turns a command's result into its exit status, reporting a
 // fatal error.
-func (r *reporter) finish(err error) int {
-	var fe *fatalError
-	var ee exitError
+func (r *Reporter) Finish(err error) int {
+	var fe *FatalError
+	var ee ExitStatus
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &ee):
 		return int(ee)
 	case errors.As(err, &fe):
-		r.emit(maillog.LevelFatal, fe.msg)
-		return fe.status
+		r.emit(maillog.LevelFatal, fe.Msg)
+		return fe.Status
 	}
 	r.emit(maillog.LevelFatal, err.Error())
 	return 1
 }
 
-// initLog starts the mail log as $syslog_name/program with the stderr
-// copies left to the reporter.
-func (r *reporter) initLog(cfg *config.Config, program string) {
+// InitLog starts the mail log as $syslog_name/program, with the stderr
+// copies left to the Reporter.
+func (r *Reporter) InitLog(cfg *config.Config, program string) {
 	maillog.Init(cfg, program)
 	if l := maillog.Default(); l != nil {
 		l.SetEcho(false)
@@ -100,9 +110,9 @@ func (r *reporter) initLog(cfg *config.Config, program string) {
 	r.logging = true
 }
 
-// errnoText renders an error with strerror(3) words as Postfix's %m:
+// ErrnoText renders an error with strerror(3) words as Postfix's %m:
 // "open file /x: No such file or directory".
-func errnoText(err error) string {
+func ErrnoText(err error) string {
 	var errno syscall.Errno
 	s := err.Error()
 	if errors.As(err, &errno) {
@@ -114,16 +124,12 @@ func errnoText(err error) string {
 	return s
 }
 
-// strerror is the strerror(3) text of the errno inside err alone.
-func strerror(err error) string {
+// Strerror is the strerror(3) text of the errno inside err alone.
+func Strerror(err error) string {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		s := errno.Error()
 		return strings.ToUpper(s[:1]) + s[1:]
 	}
 	return err.Error()
-}
-
-func (r *reporter) emitFatal(format string, args ...any) {
-	r.emit(maillog.LevelFatal, fmt.Sprintf(format, args...))
 }

@@ -28,15 +28,15 @@ import (
 // fatal error; input that ends before its end record cancels the
 // submission quietly (exit 0, no file).
 func Postdrop(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	r := &reporter{tag: "postdrop", stderr: stderr}
+	r := &Reporter{Tag: "postdrop", Stderr: stderr}
 	p := &postdrop{r: r, in: stdin, reply: attr.NewWriter(stdout, attr.Null), uid: os.Getuid()}
-	status := r.finish(p.run(args))
+	status := r.Finish(p.run(args))
 	p.abort()
 	return status
 }
 
 type postdrop struct {
-	r     *reporter
+	r     *Reporter
 	in    io.Reader
 	reply *attr.Writer
 	uid   int
@@ -49,22 +49,22 @@ type postdrop struct {
 }
 
 func (p *postdrop) run(args []string) error {
-	if err := postdropOptions(args, p.r.stderr); err != nil {
+	if err := postdropOptions(args, p.r.Stderr); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(p.r, 1)
+	cfg, err := LoadConfig(p.r, 1)
 	if err != nil {
 		return err
 	}
 	p.cfg = cfg
-	p.r.initLog(cfg, "postdrop")
+	p.r.InitLog(cfg, "postdrop")
 	cleanEnv(cfg.Get("import_environment"))
 	p.qdir = cfg.Get("queue_directory")
 	if err := os.Chdir(p.qdir); err != nil {
-		return fatalf(1, "chdir %s: %s", p.qdir, strerror(err))
+		return Fatalf(1, "chdir %s: %s", p.qdir, Strerror(err))
 	}
 	p.catchSignals()
-	if err := checkSubmitACL(cfg, 1); err != nil {
+	if err := CheckSubmitACL(cfg, 1); err != nil {
 		return err
 	}
 	if err := p.create(); err != nil {
@@ -76,9 +76,9 @@ func (p *postdrop) run(args []string) error {
 	}
 	status = p.finish(status)
 	if err := p.reply.Write(attr.List{{Name: "status", Value: strconv.Itoa(status)}, {Name: "reason", Value: why}}); err != nil {
-		return exitError(status | statWrite)
+		return ExitStatus(status | StatWrite)
 	}
-	return exitError(status)
+	return ExitStatus(status)
 }
 
 // postdropOptions parses "c:rv": -c sets $MAIL_CONFIG (checked like it
@@ -86,10 +86,10 @@ func (p *postdrop) run(args []string) error {
 func postdropOptions(args []string, stderr io.Writer) error {
 	// The name the program was started as is the caller's choice;
 	// Postfix censors it.
-	g := newGetopt(append([]string{"postdrop"}, args[min(1, len(args)):]...), "c:rv")
-	g.stderr = stderr
+	g := NewGetopt(append([]string{"postdrop"}, args[min(1, len(args)):]...), "c:rv")
+	g.Stderr = stderr
 	for {
-		c, arg, ok := g.next()
+		c, arg, ok := g.Next()
 		if !ok {
 			break
 		}
@@ -98,7 +98,7 @@ func postdropOptions(args []string, stderr io.Writer) error {
 			os.Setenv("MAIL_CONFIG", arg)
 		case 'r', 'v':
 		default:
-			return fatalf(1, "usage: postdrop [-c config_dir] [-v]")
+			return Fatalf(1, "usage: postdrop [-c config_dir] [-v]")
 		}
 	}
 	return nil
@@ -108,11 +108,11 @@ func postdropOptions(args []string, stderr io.Writer) error {
 func (p *postdrop) create() error {
 	layout, err := queue.NewLayoutIn(p.cfg, p.qdir)
 	if err != nil {
-		return fatalf(1, "%v", err)
+		return Fatalf(1, "%v", err)
 	}
 	w, err := layout.CreateMaildrop()
 	if err != nil {
-		return fatalf(1, "mail_queue_enter: %s", errnoText(err))
+		return Fatalf(1, "mail_queue_enter: %s", ErrnoText(err))
 	}
 	p.mu.Lock()
 	p.w = w
@@ -126,22 +126,22 @@ func (p *postdrop) finish(status int) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done = true
-	if status != statOK {
+	if status != StatOK {
 		p.w.Abort()
 		return status
 	}
 	if err := p.w.CommitMaildrop(); err != nil {
-		p.r.warn("uid=%d: %s", p.uid, strerror(err))
-		return statWrite
+		p.r.Warn("uid=%d: %s", p.uid, Strerror(err))
+		return StatWrite
 	}
 	timeout, err := p.cfg.Duration("trigger_timeout")
 	if err != nil {
 		timeout = 10 * time.Second
 	}
 	if err := mailTrigger(p.qdir, p.cfg.Get("pickup_service_name"), []byte("W"), timeout); err != nil {
-		p.r.warn("%v", err)
+		p.r.Warn("%v", err)
 	}
-	return statOK
+	return StatOK
 }
 
 // abort removes an unfinished file (fatal error paths).

@@ -29,7 +29,7 @@ type copyState struct {
 }
 
 // copyInput copies the input records into the maildrop file. It returns
-// the status (statOK when the file may be committed) and its reason, or
+// the status (StatOK when the file may be committed) and its reason, or
 // a fatal error for input that breaks the protocol. Input that ends
 // early cancels the submission: the file is removed and postdrop exits 0.
 func (p *postdrop) copyInput() (int, string, error) {
@@ -42,13 +42,13 @@ func (p *postdrop) copyInput() (int, string, error) {
 		typ, payload, err := sr.Next()
 		if errors.Is(err, io.EOF) {
 			p.abort()
-			return 0, "", exitError(0)
+			return 0, "", ExitStatus(0)
 		}
 		if err != nil {
-			return 0, "", fatalf(1, "uid=%d: malformed input", p.uid)
+			return 0, "", Fatalf(1, "uid=%d: malformed input", p.uid)
 		}
 		if strings.IndexByte(segments[st.seg], typ) < 0 {
-			return 0, "", fatalf(1, "uid=%d: unexpected record type: %d", p.uid, typ)
+			return 0, "", Fatalf(1, "uid=%d: unexpected record type: %d", p.uid, typ)
 		}
 		if typ == segments[st.seg][len(segments[st.seg])-1] {
 			st.seg++
@@ -67,15 +67,15 @@ func (p *postdrop) copyInput() (int, string, error) {
 func (p *postdrop) verdict(st *copyState) (int, string, error) {
 	if st.tooBig {
 		// The file size limit Postfix's postdrop runs under (EFBIG).
-		p.r.warn("uid=%d: File too large", p.uid)
-		return statSize, "", nil
+		p.r.Warn("uid=%d: File too large", p.uid)
+		return StatSize, "", nil
 	}
-	if st.status == statOK && (st.senders == 0 || st.rcpts == 0) {
-		st.status |= statBad
+	if st.status == StatOK && (st.senders == 0 || st.rcpts == 0) {
+		st.status |= StatBad
 	}
-	if st.status == statOK && p.w.Err() != nil {
-		p.r.warn("uid=%d: %s", p.uid, strerror(p.w.Err()))
-		st.status = statWrite
+	if st.status == StatOK && p.w.Err() != nil {
+		p.r.Warn("uid=%d: %s", p.uid, Strerror(p.w.Err()))
+		st.status = StatWrite
 	}
 	return st.status, st.why, nil
 }
@@ -83,7 +83,7 @@ func (p *postdrop) verdict(st *copyState) (int, string, error) {
 // record applies one record. After a failure the rest of the input is
 // read but no longer written, so that the caller can still be answered.
 func (p *postdrop) record(st *copyState, typ byte, payload []byte) error {
-	if st.status != statOK || st.tooBig {
+	if st.status != StatOK || st.tooBig {
 		return nil
 	}
 	w := p.w
@@ -113,10 +113,10 @@ func (p *postdrop) record(st *copyState, typ byte, payload []byte) error {
 
 func (p *postdrop) sender(st *copyState, addr string) error {
 	if st.senders > 0 {
-		return fatalf(1, "uid=%d: unexpected record type: %d", p.uid, RecSender)
+		return Fatalf(1, "uid=%d: unexpected record type: %d", p.uid, RecSender)
 	}
 	st.senders++
-	if status, why := checkLoginSender(p.cfg, p.uid, addr); status != statOK {
+	if status, why := checkLoginSender(p.cfg, p.uid, addr); status != StatOK {
 		st.status, st.why = status, why
 		return nil
 	}
@@ -127,7 +127,7 @@ func (p *postdrop) sender(st *copyState, addr string) error {
 func (p *postdrop) recipient(st *copyState, payload []byte) error {
 	addr, orcpt, notify, err := ParseRcpt(payload)
 	if err != nil || !validNotify(notify) {
-		return fatalf(1, "uid=%d: malformed input", p.uid)
+		return Fatalf(1, "uid=%d: malformed input", p.uid)
 	}
 	st.rcpts++
 	p.w.AddRecipient(queue.Recipient{Address: addr, ORCPT: orcpt, Notify: notify})
@@ -151,11 +151,11 @@ func (p *postdrop) attribute(rec string) {
 		if name == "" {
 			why = "missing attribute name"
 		}
-		p.r.warn("uid=%d: ignoring malformed record: %s: %.200s", p.uid, why, rec)
+		p.r.Warn("uid=%d: ignoring malformed record: %s: %.200s", p.uid, why, rec)
 		return
 	}
 	if !userAttrOK(name, value) {
-		p.r.warn("uid=%d: ignoring attribute record: %.200s=%.200s", p.uid, name, value)
+		p.r.Warn("uid=%d: ignoring attribute record: %.200s=%.200s", p.uid, name, value)
 		return
 	}
 	p.w.AddAttr(name, value)
@@ -167,7 +167,7 @@ func userAttrOK(name, value string) bool {
 	case queue.AttrEncoding:
 		return value == "7bit" || value == "8bit"
 	case queue.AttrDSNEnvID:
-		return value != "" && len(value) <= 100 && printable(value)
+		return value != "" && len(value) <= 100 && Printable(value)
 	case queue.AttrDSNRet:
 		return value == "FULL" || value == "HDRS"
 	case queue.AttrRewrite:
@@ -183,7 +183,7 @@ func userAttrOK(name, value string) bool {
 const AttrTraceFlags = "trace_flags"
 
 // printable is allprint(): non-empty printable ASCII.
-func printable(s string) bool {
+func Printable(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] > 0x7e {
 			return false

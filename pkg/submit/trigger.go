@@ -22,7 +22,7 @@ func mailTrigger(queueDir, service string, req []byte, timeout time.Duration) er
 	path := filepath.Join(queueDir, rel)
 	st, err := os.Stat(path)
 	if err != nil {
-		return fmt.Errorf("unable to look up %s: %s", rel, strerror(err))
+		return fmt.Errorf("unable to look up %s: %s", rel, Strerror(err))
 	}
 	switch {
 	case st.Mode()&os.ModeNamedPipe != 0:

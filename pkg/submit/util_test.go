@@ -30,13 +30,13 @@ func TestCheckConfigDir(t *testing.T) {
 	defer func() { config.DefaultConfigDirectory = old }()
 	os.WriteFile(filepath.Join(def, "main.cf"), []byte("alternate_config_directories = /etc/a,\n  /etc/b\nmulti_instance_directories = /etc/m\n"), 0o644)
 	var errs strings.Builder
-	r := &reporter{tag: "postdrop", stderr: &errs}
+	r := &Reporter{Tag: "postdrop", Stderr: &errs}
 	for _, dir := range []string{"/etc/a", "/etc/b", "/etc/m"} {
-		if err := checkConfigDir(r, dir, 1); err != nil {
+		if err := CheckConfigDir(r, dir, 1); err != nil {
 			t.Errorf("%s: %v", dir, err)
 		}
 	}
-	err := checkConfigDir(r, "/etc/x", 1)
+	err := CheckConfigDir(r, "/etc/x", 1)
 	want := `specify "alternate_config_directories = /etc/x" or "multi_instance_directories = /etc/x" in ` + def + "/main.cf"
 	if err == nil || err.Error() != want {
 		t.Errorf("err %v, want %s", err, want)

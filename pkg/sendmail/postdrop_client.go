@@ -1,6 +1,8 @@
-package submit
+package sendmail
 
 import (
+	"github.com/postern/postern/pkg/submit"
+
 	"errors"
 	"io"
 	"os"
@@ -21,7 +23,7 @@ type postdropProc struct {
 	command string // "$command_directory/postdrop -r", for messages
 	stdin   io.WriteCloser
 	replies *attr.Reader
-	sw      *StreamWriter
+	sw      *submit.StreamWriter
 	id      string // maildrop queue ID
 	waited  bool
 }
@@ -32,7 +34,7 @@ var errHandshake = errors.New("Application error")
 
 // startPostdrop runs $command_directory/postdrop -r [-v...] with the
 // $export_environment and reads its queue ID.
-func startPostdrop(r *reporter, cfg *config.Config, verbose int) (*postdropProc, error) {
+func startPostdrop(r *submit.Reporter, cfg *config.Config, verbose int) (*postdropProc, error) {
 	path := filepath.Join(cfg.Get("command_directory"), "postdrop")
 	args := []string{"-r"}
 	for i := 0; i < verbose; i++ {
@@ -42,7 +44,7 @@ func startPostdrop(r *reporter, cfg *config.Config, verbose int) (*postdropProc,
 	p.cmd = exec.Command(path, args...)
 	p.cmd.Args[0] = "postdrop"
 	p.cmd.Env = exportEnv(cfg.Get("export_environment"))
-	p.cmd.Stderr = r.stderr
+	p.cmd.Stderr = r.Stderr
 	var err error
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
 		return nil, err
@@ -53,15 +55,15 @@ func startPostdrop(r *reporter, cfg *config.Config, verbose int) (*postdropProc,
 	}
 	if err := p.cmd.Start(); err != nil {
 		// What the child of Postfix's vstream_popen() says before it exits.
-		r.emitFatal("execvp %s: %s", path, strerror(err))
-		r.warn("command \"%s\" exited with status 1", p.command)
+		r.EmitFatal("execvp %s: %s", path, submit.Strerror(err))
+		r.Warn("command \"%s\" exited with status 1", p.command)
 		return nil, errHandshake
 	}
 	p.replies = attr.NewReader(out, attr.Null)
-	p.sw = NewStreamWriter(p.stdin)
+	p.sw = submit.NewStreamWriter(p.stdin)
 	if err := p.handshake(); err != nil {
 		if status := p.wait(); status != 0 {
-			r.warn("command \"%s\" exited with status %d", p.command, status)
+			r.Warn("command \"%s\" exited with status %d", p.command, status)
 		}
 		return nil, errHandshake
 	}
@@ -85,7 +87,7 @@ func (p *postdropProc) handshake() error {
 // reason (mail_stream_finish_ipc()); a postdrop that does not answer is
 // a queue file write error.
 func (p *postdropProc) finish() (int, string) {
-	status, why := statWrite, ""
+	status, why := submit.StatWrite, ""
 	if err := p.sw.Flush(); err == nil {
 		if l, err := p.replies.Read(); err == nil {
 			if v, err := l.Number("status"); err == nil {

@@ -1,6 +1,8 @@
-package submit
+package sendmail
 
 import (
+	"github.com/postern/postern/pkg/submit"
+
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,10 +15,10 @@ import (
 
 // run does what the mode asks; everything but enqueueing and -bs is
 // another Postfix program's job, as in Postfix.
-func (o *smOptions) run(r *reporter, cfg *config.Config, env Env) error {
+func (o *smOptions) run(r *submit.Reporter, cfg *config.Config, env Env) error {
 	noOperands := func(what string) error {
 		if len(o.operands) > 0 {
-			return fatalf(exUsage, "%s requires no recipient", what)
+			return submit.Fatalf(submit.ExUsage, "%s requires no recipient", what)
 		}
 		return nil
 	}
@@ -47,7 +49,7 @@ func (o *smOptions) run(r *reporter, cfg *config.Config, env Env) error {
 		if err := noOperands("stand-alone mode"); err != nil {
 			return err
 		}
-		if err := checkSubmitACL(cfg, exNoPerm); err != nil {
+		if err := submit.CheckSubmitACL(cfg, submit.ExNoPerm); err != nil {
 			return err
 		}
 		return standalone(r, cfg, env, o.verbose)
@@ -55,7 +57,7 @@ func (o *smOptions) run(r *reporter, cfg *config.Config, env Env) error {
 	return nil // modeIgnore
 }
 
-func (o *smOptions) enqueueMode(r *reporter, cfg *config.Config, env Env, noOperands func(string) error) error {
+func (o *smOptions) enqueueMode(r *submit.Reporter, cfg *config.Config, env Env, noOperands func(string) error) error {
 	switch {
 	case o.site != "":
 		if err := noOperands("flush site"); err != nil {
@@ -84,19 +86,19 @@ func (o *smOptions) withVerbose(argv ...string) []string {
 func runReplace(cfg *config.Config, argv []string) error {
 	path := filepath.Join(cfg.Get("command_directory"), argv[0])
 	err := syscall.Exec(path, argv, os.Environ())
-	return fatalf(exUnavailable, "execv %s: %s", path, strerror(err))
+	return submit.Fatalf(submit.ExUnavailable, "execv %s: %s", path, submit.Strerror(err))
 }
 
 // runBackground starts $command_directory/argv[0] without waiting for
 // it (mail_run_background()).
-func runBackground(r *reporter, cfg *config.Config, argv []string) error {
+func runBackground(r *submit.Reporter, cfg *config.Config, argv []string) error {
 	path := filepath.Join(cfg.Get("command_directory"), argv[0])
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args[0] = argv[0]
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Start(); err != nil {
-		r.emitFatal("execvp %s: %s", path, strerror(err))
-		return exitError(1)
+		r.EmitFatal("execvp %s: %s", path, submit.Strerror(err))
+		return submit.ExitStatus(1)
 	}
 	return nil
 }
@@ -108,10 +110,10 @@ func (o *smOptions) newaliases(cfg *config.Config, env Env) error {
 	menv := mapcmd.Env{Args: []string{"postalias"}, Stdin: env.Stdin, Stdout: env.Stdout, Stderr: env.Stderr}
 	if o.aliasMap != "" {
 		menv.Args = append(o.withVerbose("postalias"), "--", o.aliasMap)
-		return exitError(mapcmd.Postalias(menv))
+		return submit.ExitStatus(mapcmd.Postalias(menv))
 	}
 	if strings.TrimSpace(cfg.Get("alias_database")) == "" {
 		return nil
 	}
-	return exitError(mapcmd.Newaliases(menv, ""))
+	return submit.ExitStatus(mapcmd.Newaliases(menv, ""))
 }

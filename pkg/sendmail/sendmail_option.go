@@ -1,6 +1,8 @@
-package submit
+package sendmail
 
 import (
+	"github.com/postern/postern/pkg/submit"
+
 	"strings"
 
 	"github.com/postern/postern/pkg/config"
@@ -8,10 +10,10 @@ import (
 )
 
 // option applies one option of the main loop (sendmail.c main()).
-func (o *smOptions) option(r *reporter, cfg *config.Config, c byte, arg string) error {
+func (o *smOptions) option(r *submit.Reporter, cfg *config.Config, c byte, arg string) error {
 	switch c {
 	case 'n':
-		return fatalf(exUsage, "-%c option not supported", c)
+		return submit.Fatalf(submit.ExUsage, "-%c option not supported", c)
 	case 'B':
 		switch arg {
 		case "8BITMIME": // RFC 1652
@@ -19,7 +21,7 @@ func (o *smOptions) option(r *reporter, cfg *config.Config, c byte, arg string) 
 		case "7BIT":
 			o.encoding = "7bit"
 		default:
-			return fatalf(exUsage, "-B option needs 8BITMIME or 7BIT")
+			return submit.Fatalf(submit.ExUsage, "-B option needs 8BITMIME or 7BIT")
 		}
 	case 'F':
 		o.fullName, o.fullSet = arg, true
@@ -29,11 +31,11 @@ func (o *smOptions) option(r *reporter, cfg *config.Config, c byte, arg string) 
 		o.mode = modeNewAlias
 	case 'N':
 		if o.notify = notifyMask(r, arg); o.notify == 0 {
-			r.warn("bad -N option value -- ignored")
+			r.Warn("bad -N option value -- ignored")
 		}
 	case 'R':
 		if o.ret = retCode(arg); o.ret == "" {
-			r.warn("bad -R option value -- ignored")
+			r.Warn("bad -R option value -- ignored")
 		}
 	case 'V':
 		o.dsnEnvID(r, arg)
@@ -54,22 +56,22 @@ func (o *smOptions) option(r *reporter, cfg *config.Config, c byte, arg string) 
 	case 'v':
 		o.verbose++
 	case '?':
-		return fatalf(exUsage, "usage: %s [options]", r.tag)
+		return submit.Fatalf(submit.ExUsage, "usage: %s [options]", r.Tag)
 	default:
 		if o.verbose > 0 {
-			r.info("-%c option ignored", c)
+			r.Info("-%c option ignored", c)
 		}
 	}
 	return nil
 }
 
 // dsnEnvID takes -V envid (RFC 3461 ENVID).
-func (o *smOptions) dsnEnvID(r *reporter, arg string) {
+func (o *smOptions) dsnEnvID(r *submit.Reporter, arg string) {
 	switch {
 	case len(arg) > 100:
-		r.warn("too long -V option value -- ignored")
-	case !printable(arg):
-		r.warn("bad syntax in -V option value -- ignored")
+		r.Warn("too long -V option value -- ignored")
+	case !submit.Printable(arg):
+		r.Warn("bad syntax in -V option value -- ignored")
 	default:
 		o.envid = arg
 	}
@@ -77,22 +79,22 @@ func (o *smOptions) dsnEnvID(r *reporter, arg string) {
 
 func (o *smOptions) optionX(cfg *config.Config, arg string) error {
 	if !strings.HasPrefix(arg, "V") {
-		return fatalf(exUsage, "unsupported: -X%s", firstChar(arg))
+		return submit.Fatalf(submit.ExUsage, "unsupported: -X%s", firstChar(arg))
 	}
 	d := arg[1:]
 	filter := cfg.Get("verp_delimiter_filter")
 	if len(d) != 2 || strings.IndexByte(filter, d[0]) < 0 || strings.IndexByte(filter, d[1]) < 0 {
-		return fatalf(exUsage, "-V requires two characters from %s", filter)
+		return submit.Fatalf(submit.ExUsage, "-V requires two characters from %s", filter)
 	}
 	o.verp = true
 	return nil
 }
 
-func (o *smOptions) optionB(r *reporter, arg string) error {
+func (o *smOptions) optionB(r *submit.Reporter, arg string) error {
 	switch firstChar(arg) {
 	case "d", "l": // daemon mode
 		if o.mode == modeFlushQ {
-			r.warn("ignoring -q option in daemon mode")
+			r.Warn("ignoring -q option in daemon mode")
 		}
 		o.mode = modeDaemon
 	case "h", "H": // host status
@@ -108,16 +110,16 @@ func (o *smOptions) optionB(r *reporter, arg string) error {
 	case "v":
 		o.userVerify = true
 	default:
-		return fatalf(exUsage, "unsupported: -b%s", firstChar(arg))
+		return submit.Fatalf(submit.ExUsage, "unsupported: -b%s", firstChar(arg))
 	}
 	return nil
 }
 
-func (o *smOptions) optionO(r *reporter, arg string) error {
+func (o *smOptions) optionO(r *submit.Reporter, arg string) error {
 	switch firstChar(arg) {
 	case "A":
 		if len(arg) == 1 {
-			return fatalf(exUsage, "-oA requires pathname")
+			return submit.Fatalf(submit.ExUsage, "-oA requires pathname")
 		}
 		o.aliasMap = arg[1:]
 	case "7", "8", "m":
@@ -125,7 +127,7 @@ func (o *smOptions) optionO(r *reporter, arg string) error {
 		o.aeof = false
 	default:
 		if o.verbose > 0 {
-			r.info("-o%s option ignored", firstChar(arg))
+			r.Info("-o%s option ignored", firstChar(arg))
 		}
 	}
 	return nil
@@ -138,14 +140,14 @@ func (o *smOptions) optionQ(arg string) error {
 		o.qtime = arg
 	case c == "R":
 		if o.site = arg[1:]; o.site == "" {
-			return fatalf(exUsage, "specify: -qRsitename")
+			return submit.Fatalf(submit.ExUsage, "specify: -qRsitename")
 		}
 	case c == "I":
 		if o.id = arg[1:]; o.id == "" {
-			return fatalf(exUsage, "specify: -qIqueueid")
+			return submit.Fatalf(submit.ExUsage, "specify: -qIqueueid")
 		}
 	default:
-		return fatalf(exUsage, "-q%s is not implemented", c)
+		return submit.Fatalf(submit.ExUsage, "-q%s is not implemented", c)
 	}
 	return nil
 }
@@ -162,7 +164,7 @@ func firstChar(s string) string {
 // notifyMask is dsn_notify_mask(): a comma/space list of NEVER,
 // SUCCESS, FAILURE, DELAY (any case); 0 for a bad list, with Postfix's
 // warning for an unknown word.
-func notifyMask(r *reporter, s string) int {
+func notifyMask(r *submit.Reporter, s string) int {
 	mask := 0
 	for _, w := range config.SplitList(s) {
 		bit := 0
@@ -176,7 +178,7 @@ func notifyMask(r *reporter, s string) int {
 		case "DELAY":
 			bit = queue.NotifyDelay
 		default:
-			r.warn("unknown DSN NOTIFY command value \"%s\" in \"%s\"", w, s)
+			r.Warn("unknown DSN NOTIFY command value \"%s\" in \"%s\"", w, s)
 			return 0
 		}
 		mask |= bit

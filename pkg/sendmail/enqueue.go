@@ -1,6 +1,8 @@
-package submit
+package sendmail
 
 import (
+	"github.com/postern/postern/pkg/submit"
+
 	"fmt"
 	"os"
 	"strconv"
@@ -10,15 +12,15 @@ import (
 )
 
 // enqueue posts one message through postdrop (sendmail.c enqueue()).
-func (o *smOptions) enqueue(r *reporter, cfg *config.Config, env Env) error {
+func (o *smOptions) enqueue(r *submit.Reporter, cfg *config.Config, env Env) error {
 	if o.userVerify {
 		// XXX: the queue manager does not run address probes yet.
-		return fatalf(exUnavailable, "-bv (address verification report) is not implemented in Postern yet")
+		return submit.Fatalf(submit.ExUnavailable, "-bv (address verification report) is not implemented in Postern yet")
 	}
 	if o.verp {
-		return fatalf(exUsage, "-XV (VERP) is not implemented in Postern yet")
+		return submit.Fatalf(submit.ExUsage, "-XV (VERP) is not implemented in Postern yet")
 	}
-	if err := checkSubmitACL(cfg, exNoPerm); err != nil {
+	if err := submit.CheckSubmitACL(cfg, submit.ExNoPerm); err != nil {
 		return err
 	}
 	sender, err := o.envelopeSender(r)
@@ -28,38 +30,38 @@ func (o *smOptions) enqueue(r *reporter, cfg *config.Config, env Env) error {
 	who := sender + "(" + uidString() + ")"
 	pd, err := startPostdrop(r, cfg, o.verbose)
 	if err != nil {
-		return fatalf(exUnavailable, "%s: unable to execute %s: %s", who, postdropCommand(cfg, o.verbose), errnoText(err))
+		return submit.Fatalf(submit.ExUnavailable, "%s: unable to execute %s: %s", who, postdropCommand(cfg, o.verbose), submit.ErrnoText(err))
 	}
 	defer pd.wait()
 	if err := o.post(cfg, env, pd.sw, sender, who); err != nil {
 		return err
 	}
-	if status, why := pd.finish(); status != statOK {
+	if status, why := pd.finish(); status != submit.StatOK {
 		if why == "" {
-			why = statusText(status)
+			why = submit.StatusText(status)
 		}
-		return fatalf(exUnavailable, "%s: %s", who, why)
+		return submit.Fatalf(submit.ExUnavailable, "%s: %s", who, why)
 	}
 	if o.record {
 		fmt.Fprintf(env.Stdout, "Mail Delivery Status Report will be mailed to <%s>.\n", sender)
 		// XXX: the queue manager does not act on trace_flags yet.
-		r.warn("-v: delivery status reports are not implemented in Postern's queue manager yet")
+		r.Warn("-v: delivery status reports are not implemented in Postern's queue manager yet")
 	}
 	return nil
 }
 
 // envelopeSender is the first address of -f/-r, or the login name.
-func (o *smOptions) envelopeSender(r *reporter) (string, error) {
+func (o *smOptions) envelopeSender(r *submit.Reporter) (string, error) {
 	if !o.senderSet {
-		name, ok := loginName()
+		name, ok := submit.LoginName()
 		if !ok {
-			return "", fatalf(exOSErr, "no login name found for user ID %d", os.Getuid())
+			return "", submit.Fatalf(submit.ExOSErr, "no login name found for user ID %d", os.Getuid())
 		}
 		return name, nil
 	}
 	addrs := parseAddrs(o.sender)
 	if len(addrs) > 1 {
-		r.warn("-f option specified malformed sender: %s", o.sender)
+		r.Warn("-f option specified malformed sender: %s", o.sender)
 	}
 	if len(addrs) == 0 {
 		return "", nil
@@ -68,18 +70,18 @@ func (o *smOptions) envelopeSender(r *reporter) (string, error) {
 }
 
 // post writes the whole submission to postdrop.
-func (o *smOptions) post(cfg *config.Config, env Env, sw *StreamWriter, sender, who string) error {
+func (o *smOptions) post(cfg *config.Config, env Env, sw *submit.StreamWriter, sender, who string) error {
 	o.writeEnvelope(sw, sender)
 	nrcpt := 0
 	for _, arg := range o.operands {
 		nrcpt += o.writeArgRecipients(sw, arg)
 	}
-	sw.Record(RecContent, nil)
+	sw.Record(submit.RecContent, nil)
 	ex, err := o.writeContent(cfg, env, sw, who)
 	if err != nil {
 		return err
 	}
-	sw.Record(RecExtract, nil)
+	sw.Record(submit.RecExtract, nil)
 	if ex != nil {
 		for _, rcpt := range ex.recipients() {
 			sw.Recipient(rcpt, "", o.notify)
@@ -88,39 +90,39 @@ func (o *smOptions) post(cfg *config.Config, env Env, sw *StreamWriter, sender, 
 	}
 	if nrcpt == 0 {
 		if o.extract {
-			return fatalf(exUsage, "%s: No recipient addresses found in message header", who)
+			return submit.Fatalf(submit.ExUsage, "%s: No recipient addresses found in message header", who)
 		}
-		return fatalf(exUsage, "%s: Recipient addresses must be specified on the command line or via the -t option", who)
+		return submit.Fatalf(submit.ExUsage, "%s: Recipient addresses must be specified on the command line or via the -t option", who)
 	}
-	sw.Record(RecEnd, nil)
+	sw.Record(submit.RecEnd, nil)
 	if err := sw.Flush(); err != nil {
-		return fatalf(exTempFail, "%s: error writing queue file: %s", who, strerror(err))
+		return submit.Fatalf(submit.ExTempFail, "%s: error writing queue file: %s", who, submit.Strerror(err))
 	}
 	return nil
 }
 
 // writeEnvelope writes the attributes, full name and sender.
-func (o *smOptions) writeEnvelope(sw *StreamWriter, sender string) {
+func (o *smOptions) writeEnvelope(sw *submit.StreamWriter, sender string) {
 	if o.envid != "" {
-		sw.String(RecAttr, queue.AttrDSNEnvID+"="+o.envid)
+		sw.String(submit.RecAttr, queue.AttrDSNEnvID+"="+o.envid)
 	}
 	if o.ret != "" {
-		sw.String(RecAttr, queue.AttrDSNRet+"="+o.ret)
+		sw.String(submit.RecAttr, queue.AttrDSNRet+"="+o.ret)
 	}
-	sw.String(RecAttr, queue.AttrRewrite+"="+o.rewrite)
+	sw.String(submit.RecAttr, queue.AttrRewrite+"="+o.rewrite)
 	name, ok := o.fullName, o.fullSet
 	if !ok {
 		name, ok = fullName()
 	}
 	if ok {
-		sw.String(RecFullName, name)
+		sw.String(submit.RecFullName, name)
 	}
-	sw.String(RecSender, sender)
+	sw.String(submit.RecSender, sender)
 	if o.encoding != "" {
-		sw.String(RecAttr, queue.AttrEncoding+"="+o.encoding)
+		sw.String(submit.RecAttr, queue.AttrEncoding+"="+o.encoding)
 	}
 	if o.record {
-		sw.String(RecAttr, AttrTraceFlags+"="+strconv.Itoa(traceRecord))
+		sw.String(submit.RecAttr, submit.AttrTraceFlags+"="+strconv.Itoa(traceRecord))
 	}
 }
 
@@ -130,7 +132,7 @@ const traceRecord = 1 << 10
 // writeArgRecipients parses one command-line argument as an address
 // list ("a@b, Name <c@d>"); an argument without an address is an empty
 // recipient, as in Postfix.
-func (o *smOptions) writeArgRecipients(sw *StreamWriter, arg string) int {
+func (o *smOptions) writeArgRecipients(sw *submit.StreamWriter, arg string) int {
 	addrs := parseAddrs(arg)
 	if len(addrs) == 0 {
 		sw.Recipient("", "", 0)
@@ -144,14 +146,14 @@ func (o *smOptions) writeArgRecipients(sw *StreamWriter, arg string) int {
 
 // writeContent copies standard input; with -t the headers go through
 // the extractor.
-func (o *smOptions) writeContent(cfg *config.Config, env Env, sw *StreamWriter, who string) (*extractor, error) {
+func (o *smOptions) writeContent(cfg *config.Config, env Env, sw *submit.StreamWriter, who string) (*extractor, error) {
 	strip, err := stripCRMode(cfg)
 	if err != nil {
 		return nil, err
 	}
 	limit, err := cfg.Int("line_length_limit")
 	if err != nil {
-		return nil, fatalf(exUsage, "%v", err)
+		return nil, submit.Fatalf(submit.ExUsage, "%v", err)
 	}
 	lr := newLineReader(env.Stdin, limit)
 	var sink contentSink = streamSink{sw}
@@ -159,7 +161,7 @@ func (o *smOptions) writeContent(cfg *config.Config, env Env, sw *StreamWriter, 
 	if o.extract {
 		hlimit, err := cfg.Int("header_size_limit")
 		if err != nil {
-			return nil, fatalf(exUsage, "%v", err)
+			return nil, submit.Fatalf(submit.ExUsage, "%v", err)
 		}
 		ex = &extractor{out: sink, limit: hlimit}
 		sink = ex
@@ -170,11 +172,11 @@ func (o *smOptions) writeContent(cfg *config.Config, env Env, sw *StreamWriter, 
 	}
 	switch {
 	case err == errHeaderTooLong:
-		return nil, fatalf(exDataErr, "%s: unable to extract recipients: %s", who, err)
+		return nil, submit.Fatalf(submit.ExDataErr, "%s: unable to extract recipients: %s", who, err)
 	case err != nil:
-		return nil, fatalf(exTempFail, "%s: error writing queue file: %s", who, strerror(err))
+		return nil, submit.Fatalf(submit.ExTempFail, "%s: error writing queue file: %s", who, submit.Strerror(err))
 	case lr.err != nil:
-		return nil, fatalf(exDataErr, "%s: error reading input: %s", who, strerror(lr.err))
+		return nil, submit.Fatalf(submit.ExDataErr, "%s: error reading input: %s", who, submit.Strerror(lr.err))
 	}
 	return ex, nil
 }
@@ -189,6 +191,6 @@ func stripCRMode(cfg *config.Config) (int, error) {
 	case "never":
 		return stripCRNo, nil
 	default:
-		return 0, fatalf(exUsage, "invalid sendmail_fix_line_endings value: %s", v)
+		return 0, submit.Fatalf(submit.ExUsage, "invalid sendmail_fix_line_endings value: %s", v)
 	}
 }

@@ -1,6 +1,8 @@
-package submit
+package sendmail
 
 import (
+	"github.com/postern/postern/pkg/submit"
+
 	"errors"
 	"io"
 	"os"
@@ -28,29 +30,29 @@ type Env struct {
 // message was meant to have.
 func Sendmail(env Env) int {
 	name := filepath.Base(env.Args[0])
-	r := &reporter{tag: name, stderr: env.Stderr}
+	r := &submit.Reporter{Tag: name, Stderr: env.Stderr}
 	err := sendmail(r, env, name)
-	var fe *fatalError
+	var fe *submit.FatalError
 	if errors.As(err, &fe) {
-		fe.status = exTempFail
+		fe.Status = submit.ExTempFail
 	}
-	return r.finish(err)
+	return r.Finish(err)
 }
 
-func sendmail(r *reporter, env Env, name string) error {
+func sendmail(r *submit.Reporter, env Env, name string) error {
 	dropSetuid(r)
 	if err := configPrescan(r, env.Args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(r, exTempFail)
+	cfg, err := submit.LoadConfig(r, submit.ExTempFail)
 	if err != nil {
 		return err
 	}
 	updateEnv(cfg.Get("import_environment"))
-	r.initLog(cfg, "sendmail")
+	r.InitLog(cfg, "sendmail")
 	qdir := cfg.Get("queue_directory")
 	if err := os.Chdir(qdir); err != nil {
-		return fatalf(exUnavailable, "chdir %s: %s", qdir, strerror(err))
+		return submit.Fatalf(submit.ExUnavailable, "chdir %s: %s", qdir, submit.Strerror(err))
 	}
 	o, err := parseOptions(r, cfg, env.Args, modeFor(name))
 	if err != nil {
@@ -88,34 +90,34 @@ func modeFor(name string) int {
 func (o *smOptions) conflicts() error {
 	switch {
 	case o.extract && o.mode != modeEnqueue:
-		return fatalf(exUsage, "-t can be used only in delivery mode")
+		return submit.Fatalf(submit.ExUsage, "-t can be used only in delivery mode")
 	case o.site != "" && o.mode != modeEnqueue:
-		return fatalf(exUsage, "-qR can be used only in delivery mode")
+		return submit.Fatalf(submit.ExUsage, "-qR can be used only in delivery mode")
 	case o.id != "" && o.mode != modeEnqueue:
-		return fatalf(exUsage, "-qI can be used only in delivery mode")
+		return submit.Fatalf(submit.ExUsage, "-qI can be used only in delivery mode")
 	case !o.userVerify:
 		return nil
 	case o.extract:
-		return fatalf(exUsage, "-t option cannot be used with -bv")
+		return submit.Fatalf(submit.ExUsage, "-t option cannot be used with -bv")
 	case o.notify != 0:
-		return fatalf(exUsage, "-N option cannot be used with -bv")
+		return submit.Fatalf(submit.ExUsage, "-N option cannot be used with -bv")
 	case o.ret != "":
-		return fatalf(exUsage, "-R option cannot be used with -bv")
+		return submit.Fatalf(submit.ExUsage, "-R option cannot be used with -bv")
 	case o.verbose == 1:
-		return fatalf(exUsage, "-v option cannot be used with -bv")
+		return submit.Fatalf(submit.ExUsage, "-v option cannot be used with -bv")
 	}
 	return nil
 }
 
 // dropSetuid gives up a set-user-ID root installation, with Postfix's
 // warnings.
-func dropSetuid(r *reporter) {
+func dropSetuid(r *submit.Reporter) {
 	if os.Geteuid() != 0 || os.Getuid() == 0 {
 		return
 	}
-	r.warn("the Postfix sendmail command has set-uid root file permissions")
-	r.warn("or the command is run from a set-uid root process")
-	r.warn("the Postfix sendmail command must be installed without set-uid root file permissions")
+	r.Warn("the Postfix sendmail command has set-uid root file permissions")
+	r.Warn("or the command is run from a set-uid root process")
+	r.Warn("the Postfix sendmail command must be installed without set-uid root file permissions")
 	syscall.Setgid(os.Getgid())
 	syscall.Setuid(os.Getuid())
 }

@@ -1,6 +1,8 @@
-package submit
+package sendmail
 
 import (
+	"github.com/postern/postern/pkg/submit"
+
 	"fmt"
 	"io"
 	"net"
@@ -21,12 +23,12 @@ import (
 // file through postdrop, so the submitting user owns it and pickup logs
 // the uid. The client is localhost[127.0.0.1]; the session logs as
 // smtpd, as Postfix's does.
-func standalone(r *reporter, cfg *config.Config, env Env, verbose int) error {
-	r.initLog(cfg, "smtpd")
+func standalone(r *submit.Reporter, cfg *config.Config, env Env, verbose int) error {
+	r.InitLog(cfg, "smtpd")
 	q := &postdropQueue{r: r, cfg: cfg, verbose: verbose}
 	srv, err := smtpd.New(cfg, smtpd.Deps{Queue: q})
 	if err != nil {
-		return fatalf(exUnavailable, "%v", err)
+		return submit.Fatalf(submit.ExUnavailable, "%v", err)
 	}
 	srv.Serve(&stdioConn{r: env.Stdin, w: env.Stdout})
 	return nil
@@ -34,7 +36,7 @@ func standalone(r *reporter, cfg *config.Config, env Env, verbose int) error {
 
 // postdropQueue is an smtpd.Queue that submits through postdrop.
 type postdropQueue struct {
-	r       *reporter
+	r       *submit.Reporter
 	cfg     *config.Config
 	verbose int
 }
@@ -47,9 +49,9 @@ func (q *postdropQueue) Begin(m smtpd.Meta) (smtpd.Message, error) {
 	}
 	// Postfix's stand-alone smtpd sets no rewrite context: pickup's
 	// default, local, applies.
-	pd.sw.String(RecAttr, queue.AttrRewrite+"=local")
+	pd.sw.String(submit.RecAttr, queue.AttrRewrite+"=local")
 	if m.Encoding != "" {
-		pd.sw.String(RecAttr, queue.AttrEncoding+"="+m.Encoding)
+		pd.sw.String(submit.RecAttr, queue.AttrEncoding+"="+m.Encoding)
 	}
 	return &postdropMessage{pd: pd, meta: m, cfg: q.cfg}, nil
 }
@@ -69,14 +71,14 @@ func (m *postdropMessage) SetSender(addr string, ret int, envid string) error {
 	sw := m.pd.sw
 	switch ret {
 	case smtpd.RetFull:
-		sw.String(RecAttr, queue.AttrDSNRet+"=FULL")
+		sw.String(submit.RecAttr, queue.AttrDSNRet+"=FULL")
 	case smtpd.RetHdrs:
-		sw.String(RecAttr, queue.AttrDSNRet+"=HDRS")
+		sw.String(submit.RecAttr, queue.AttrDSNRet+"=HDRS")
 	}
 	if envid != "" {
-		sw.String(RecAttr, queue.AttrDSNEnvID+"="+envid)
+		sw.String(submit.RecAttr, queue.AttrDSNEnvID+"="+envid)
 	}
-	return sw.String(RecSender, addr)
+	return sw.String(submit.RecSender, addr)
 }
 
 func (m *postdropMessage) AddRecipient(addr, orcpt string, notify int) error {
@@ -98,7 +100,7 @@ func (m *postdropMessage) startContent() {
 		return
 	}
 	m.content = true
-	m.pd.sw.Record(RecContent, nil)
+	m.pd.sw.Record(submit.RecContent, nil)
 	mt := m.meta
 	helo := mt.Helo
 	if helo == "" {
@@ -121,24 +123,24 @@ func (m *postdropMessage) startContent() {
 func (m *postdropMessage) Commit() (string, error) {
 	sw := m.pd.sw
 	m.startContent()
-	sw.Record(RecExtract, nil)
-	sw.Record(RecEnd, nil)
+	sw.Record(submit.RecExtract, nil)
+	sw.Record(submit.RecEnd, nil)
 	status, why := m.pd.finish()
-	if status == statOK {
+	if status == submit.StatOK {
 		return m.pd.id, nil
 	}
 	code, enh := 451, "4.3.0"
 	switch {
-	case status&statBad != 0:
-	case status&statRcpt != 0:
+	case status&submit.StatBad != 0:
+	case status&submit.StatRcpt != 0:
 		code, enh = 550, "5.1.0"
-	case status&statSize != 0:
+	case status&submit.StatSize != 0:
 		code, enh = 552, "5.3.4"
-	case status&statNoPerm != 0:
+	case status&submit.StatNoPerm != 0:
 		code, enh = 550, "5.7.1"
 	}
 	if why == "" {
-		why = statusText(status)
+		why = submit.StatusText(status)
 	}
 	return "", smtperr.New(code, enh, "Error: %s", why)
 }

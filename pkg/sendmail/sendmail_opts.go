@@ -1,6 +1,8 @@
-package submit
+package sendmail
 
 import (
+	"github.com/postern/postern/pkg/submit"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,15 +52,15 @@ type smOptions struct {
 // a non-default directory given by an ordinary user must be authorized
 // in the default main.cf. getopt complaints are printed here too, as
 // Postfix's pre-scan prints them.
-func configPrescan(r *reporter, args []string) error {
-	g := newGetopt(args, optionList)
-	g.prog, g.stderr = r.tag, r.stderr
-	for g.optind < len(args) {
-		if g.nextchar == 0 && args[g.optind] == "-q" {
-			g.optind++
+func configPrescan(r *submit.Reporter, args []string) error {
+	g := submit.NewGetopt(args, optionList)
+	g.Prog, g.Stderr = r.Tag, r.Stderr
+	for g.Optind < len(args) {
+		if g.Nextchar == 0 && args[g.Optind] == "-q" {
+			g.Optind++
 			continue
 		}
-		c, arg, ok := g.next()
+		c, arg, ok := g.Next()
 		if !ok {
 			break
 		}
@@ -70,7 +72,7 @@ func configPrescan(r *reporter, args []string) error {
 			dir = filepath.Dir(arg)
 		}
 		if dir != config.DefaultConfigDirectory && os.Geteuid() != 0 {
-			if err := checkConfigDir(r, dir, exTempFail); err != nil {
+			if err := submit.CheckConfigDir(r, dir, submit.ExTempFail); err != nil {
 				return err
 			}
 		}
@@ -81,19 +83,19 @@ func configPrescan(r *reporter, args []string) error {
 
 // parseOptions is the main option loop of sendmail.c. mode is the mode
 // the program name implies.
-func parseOptions(r *reporter, cfg *config.Config, args []string, mode int) (*smOptions, error) {
+func parseOptions(r *submit.Reporter, cfg *config.Config, args []string, mode int) (*smOptions, error) {
 	o := &smOptions{mode: mode, aeof: true, rewrite: "local"}
 	if os.Getenv("MAIL_VERBOSE") != "" {
 		o.verbose = 1
 	}
 	args = append([]string(nil), args...)
-	g := newGetopt(args, optionList)
-	g.prog, g.stderr = r.tag, r.stderr
-	for g.optind < len(args) {
-		if g.nextchar == 0 && o.special(r, cfg, g) {
+	g := submit.NewGetopt(args, optionList)
+	g.Prog, g.Stderr = r.Tag, r.Stderr
+	for g.Optind < len(args) {
+		if g.Nextchar == 0 && o.special(r, cfg, g) {
 			continue
 		}
-		c, arg, ok := g.next()
+		c, arg, ok := g.Next()
 		if !ok {
 			break
 		}
@@ -101,34 +103,34 @@ func parseOptions(r *reporter, cfg *config.Config, args []string, mode int) (*sm
 			return nil, err
 		}
 	}
-	o.operands = g.operands()
+	o.operands = g.Operands()
 	return o, nil
 }
 
 // special handles the arguments getopt cannot: "-q" alone and the old
 // "-V xy" / "-Vxy" VERP forms. It reports whether it used an argument.
-func (o *smOptions) special(r *reporter, cfg *config.Config, g *getopt) bool {
-	a := g.args[g.optind]
+func (o *smOptions) special(r *submit.Reporter, cfg *config.Config, g *submit.Getopt) bool {
+	a := g.Args[g.Optind]
 	switch {
 	case a == "-q":
 		if o.mode == modeDaemon {
-			r.warn("ignoring -q option in daemon mode")
+			r.Warn("ignoring -q option in daemon mode")
 		} else {
 			o.mode = modeFlushQ
 		}
-		g.optind++
+		g.Optind++
 		return true
-	case a == "-V" && g.optind+1 < len(g.args) && len(g.args[g.optind+1]) == 2:
-		r.warn("option -V is deprecated with Postfix 2.3; specify -XV instead")
-		g.args[g.optind] = "-XV"
+	case a == "-V" && g.Optind+1 < len(g.Args) && len(g.Args[g.Optind+1]) == 2:
+		r.Warn("option -V is deprecated with Postfix 2.3; specify -XV instead")
+		g.Args[g.Optind] = "-XV"
 		a = "-XV"
 	case strings.HasPrefix(a, "-V") && len(a) == 4:
-		r.warn("option %s is deprecated with Postfix 2.3; specify -X%s instead", a, a[1:])
-		g.args[g.optind] = "-X" + a[1:]
+		r.Warn("option %s is deprecated with Postfix 2.3; specify -X%s instead", a, a[1:])
+		g.Args[g.Optind] = "-X" + a[1:]
 	}
 	if a == "-XV" {
 		o.verp = true
-		g.optind++
+		g.Optind++
 		return true
 	}
 	return false
