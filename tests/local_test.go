@@ -432,3 +432,41 @@ func TestVirtualDelivery(t *testing.T) {
 		ls.waitStatus(t, "virtual", "u3@virt.example.test", "bounced", `unknown user: "u3@virt.example.test"`)
 	})
 }
+
+// TestLocalHomeMaildir: home_mailbox = Maildir/ delivers into the
+// user's ~/Maildir/new, owned by the user.
+func TestLocalHomeMaildir(t *testing.T) {
+	ls := newLocalSetup(t)
+	c := mkUser(t, ls.dir, "c")
+	ls.start(t, "home_mailbox = Maildir/")
+	ls.send(t, "alice@example.org", []string{c.name + "@mx.example.test"}, "Subject: md\n\nbody\n")
+	ls.waitStatus(t, "local", c.name+"@mx.example.test", "sent", "delivered to maildir")
+	files, _ := filepath.Glob(filepath.Join(c.home, "Maildir", "new", "*"))
+	if len(files) != 1 {
+		t.Fatalf("Maildir/new: %v", files)
+	}
+	for _, p := range []string{files[0], filepath.Join(c.home, "Maildir"), filepath.Join(c.home, "Maildir", "cur")} {
+		if uid, _ := owner(t, p); uid != c.uid {
+			t.Errorf("%s owned by uid %d, want %d", p, uid, c.uid)
+		}
+	}
+	msg := mustRead(t, files[0])
+	if !strings.HasPrefix(msg, "Return-Path: <alice@example.org>\nX-Original-To: "+c.name+"@mx.example.test\nDelivered-To: ") {
+		t.Errorf("message:\n%s", msg)
+	}
+}
+
+// TestLocalTransportError: with local_transport = error:TEXT, mail for
+// local users bounces through the error agent.
+func TestLocalTransportError(t *testing.T) {
+	ls := newLocalSetup(t)
+	ls.start(t, "local_transport = error:5.7.1 local delivery is disabled")
+	ls.send(t, "alice@example.org", []string{"root@mx.example.test"}, "Subject: x\n\nbody\n")
+	line := ls.waitStatus(t, "error", "root@mx.example.test", "bounced", "local delivery is disabled")
+	if !strings.Contains(line, ", relay=none, ") || !strings.Contains(line, ", dsn=5.7.1, ") {
+		t.Errorf("log line: %s", line)
+	}
+	if strings.Contains(ls.inst.Log(), "postfix/local[") {
+		t.Errorf("the local agent ran:\n%s", ls.inst.Log())
+	}
+}
