@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/postern/postern/pkg/deliver"
+	"github.com/postern/postern/pkg/local/users"
 	"github.com/postern/postern/pkg/queue"
 )
 
@@ -92,7 +93,7 @@ func (s *state) aliasRights(usr *userAttr, t aliasTable) (result, bool) {
 		a.warn("deliver_alias: no owner UID for alias database %s", t.spec)
 		return s.deferTo("4.3.0", "mail system configuration error"), true
 	}
-	pw, err := lookupUID(t.owner.uid)
+	pw, err := users.LookupUID(t.owner.uid)
 	if err != nil || pw == nil {
 		if err != nil {
 			a.warn("cannot find alias database owner for %s: %v", t.spec, err)
@@ -101,7 +102,7 @@ func (s *state) aliasRights(usr *userAttr, t aliasTable) (result, bool) {
 		}
 		return s.deferTo("4.3.0", "cannot find alias database owner"), true
 	}
-	*usr = pw.attr()
+	*usr = userOf(pw)
 	return ok, false
 }
 

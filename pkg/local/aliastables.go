@@ -3,10 +3,10 @@ package local
 import (
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/dict"
+	"github.com/postern/postern/pkg/local/users"
 )
 
 // Table provenance (DICT_OWNER_*): commands and files named in an alias
@@ -57,14 +57,10 @@ func openAliases(value string, opts dict.Options) (*aliasMaps, error) {
 	return am, nil
 }
 
-// openAliasTable opens one table; "nis:" tables behave as on a host
-// without a NIS domain (Postfix's dict_nis: every lookup finds nothing,
-// with one warning), so that the default alias_maps works.
+// openAliasTable opens one table (users.OpenTable: "nis:" tables work
+// as on a host without NIS, so that the default alias_maps works).
 func openAliasTable(spec string, opts dict.Options) (dict.Dict, error) {
-	if strings.HasPrefix(spec, "nis:") {
-		return &nisDict{warn: opts.Warn}, nil
-	}
-	d, err := dict.Open(spec, opts)
+	d, err := users.OpenTable(spec, opts)
 	if err != nil {
 		return nil, &tableError{"alias_maps", err}
 	}
@@ -84,24 +80,6 @@ func (am *aliasMaps) close() {
 	}
 	am.tables = nil
 }
-
-// nisDict is a NIS table on a host that has no NIS domain.
-// XXX: NIS itself is not supported.
-type nisDict struct {
-	once sync.Once
-	warn func(string)
-}
-
-func (n *nisDict) Lookup(string) (string, bool, error) {
-	n.once.Do(func() {
-		if n.warn != nil {
-			n.warn("NIS domain name not set - NIS lookups disabled")
-		}
-	})
-	return "", false, nil
-}
-
-func (n *nisDict) Close() error { return nil }
 
 // fileSuffix is the file an indexed table type reads.
 var fileSuffix = map[string]string{"hash": ".db", "btree": ".db", "cdb": ".cdb", "lmdb": ".lmdb",

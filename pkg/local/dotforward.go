@@ -6,6 +6,7 @@ import (
 
 	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/deliver"
+	"github.com/postern/postern/pkg/local/users"
 	"github.com/postern/postern/pkg/mailbox"
 	"github.com/postern/postern/pkg/queue"
 )
@@ -23,7 +24,7 @@ func (s state) deliverDotForward(usr userAttr) (res result, found bool) {
 	if a.p.forwardPath == "" {
 		return ok, false
 	}
-	pw, err := lookupUser(m.user)
+	pw, err := users.Lookup(m.user)
 	if err != nil {
 		a.warn("error looking up passwd info for %s: %v", m.user, err)
 		return s.deferTo("4.0.0", "user lookup error"), true
@@ -34,7 +35,7 @@ func (s state) deliverDotForward(usr userAttr) (res result, found bool) {
 	if !a.p.frozenDelivered {
 		m.delivered = m.rcpt.address
 	}
-	usr = pw.attr()
+	usr = userOf(pw)
 	m.expType = expandForward
 	m.owner = some(m.user)
 	path, st, r, stop := s.findForward(&usr)

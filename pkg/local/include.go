@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"syscall"
 
+	"github.com/postern/postern/pkg/local/users"
 	"github.com/postern/postern/pkg/mailbox"
 )
 
@@ -38,14 +39,14 @@ func (s state) deliverInclude(usr userAttr, path string) result {
 	}
 	m.expType = expandInclude
 	if usr.uid == 0 {
-		pw, err := lookupUID(st.UID)
+		pw, err := users.LookupUID(st.UID)
 		if err != nil || pw == nil {
 			a.warn("cannot find username for uid %d", st.UID)
 			a.warn("%s: cannot find :include: file owner username", path)
 			return s.deferTo("4.3.5", "mail system configuration error")
 		}
-		if pw.uid != 0 {
-			usr = pw.attr()
+		if pw.UID != 0 {
+			usr = userOf(pw)
 		}
 	}
 	if !m.owner.ok {

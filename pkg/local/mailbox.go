@@ -5,6 +5,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/postern/postern/pkg/local/users"
 	"github.com/postern/postern/pkg/mailbox"
 )
 
@@ -25,7 +26,7 @@ func (s state) deliverMailbox(usr userAttr) (res result, found bool) {
 	if r, done := s.mailboxTransport(); done {
 		return r, true
 	}
-	pw, err := lookupUser(m.user)
+	pw, err := users.Lookup(m.user)
 	if err != nil {
 		a.warn("error looking up passwd info for %s: %v", m.user, err)
 		return s.deferTo("4.0.0", "user lookup error"), true
@@ -33,7 +34,7 @@ func (s state) deliverMailbox(usr userAttr) (res result, found bool) {
 	if pw == nil {
 		return ok, false
 	}
-	usr = pw.attr()
+	usr = userOf(pw)
 	cmd, hit, err := a.mboxCmd.Find(m.user, false)
 	switch {
 	case err != nil:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/postern/postern/pkg/local/users"
 	"github.com/postern/postern/pkg/mailbox"
 )
 
@@ -146,7 +147,7 @@ func (s state) deliverBackslash(usr userAttr) result {
 // checkHome is require_home_directory: the user's home directory must
 // be accessible to the user.
 func (s *state) checkHome() (result, bool) {
-	pw, err := lookupUser(s.msg.user)
+	pw, err := users.Lookup(s.msg.user)
 	if err != nil {
 		s.job.a.warn("error looking up passwd info for %s: %v", s.msg.user, err)
 		return s.deferTo("4.0.0", "user lookup error"), true
@@ -154,12 +155,12 @@ func (s *state) checkHome() (result, bool) {
 	if pw == nil {
 		return ok, false
 	}
-	resp, err := s.job.a.stat(s.job.ctx, pw.cred(), pw.home, false)
+	resp, err := s.job.a.stat(s.job.ctx, mailbox.Cred{UID: pw.UID, GID: pw.GID}, pw.Home, false)
 	if err != nil {
-		return s.deferTo("4.3.0", fmt.Sprintf("cannot access home directory %s: %v", pw.home, err)), true
+		return s.deferTo("4.3.0", fmt.Sprintf("cannot access home directory %s: %v", pw.Home, err)), true
 	}
 	if resp.Errno != 0 {
-		return s.deferTo("4.3.0", fmt.Sprintf("cannot access home directory %s: %s", pw.home, mailbox.ErrText(resp.Errno))), true
+		return s.deferTo("4.3.0", fmt.Sprintf("cannot access home directory %s: %s", pw.Home, mailbox.ErrText(resp.Errno))), true
 	}
 	return ok, false
 }

@@ -3,6 +3,7 @@ package local
 import (
 	"strings"
 
+	"github.com/postern/postern/pkg/local/users"
 	"github.com/postern/postern/pkg/resolve"
 )
 
@@ -99,3 +100,8 @@ func (f *dupFilter) beenHere(key string) bool {
 func (f *dupFilter) check(key string) bool { return f.seen[strings.ToLower(key)] }
 
 func quoteLocal(addr string) string { return resolve.Quote822Local(addr) }
+
+// userOf returns the user attributes for delivery as pw (SET_USER_ATTR).
+func userOf(pw *users.Passwd) userAttr {
+	return userAttr{uid: pw.UID, gid: pw.GID, home: some(pw.Home), logname: some(pw.Name), shell: some(pw.Shell)}
+}

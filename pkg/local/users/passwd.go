@@ -1,4 +1,9 @@
-package local
+// Package users answers the local delivery questions about users: the
+// password database as getpwnam(3) sees it (mypwd.c), and
+// local_recipient_maps, the table smtpd(8) uses to reject unknown local
+// recipients at RCPT time ("User unknown in local recipient table").
+// It is a data-layer package: smtpd and the local agent both use it.
+package users
 
 import (
 	"bufio"
@@ -9,47 +14,37 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-
-	"github.com/postern/postern/pkg/mailbox"
 )
 
-// passwd is a password database entry (struct mypasswd).
-type passwd struct {
-	name     string
-	uid, gid int
-	home     string
-	shell    string
+// Passwd is a password database entry (struct mypasswd).
+type Passwd struct {
+	Name     string
+	UID, GID int
+	Home     string
+	Shell    string
 }
 
-func (pw *passwd) cred() mailbox.Cred { return mailbox.Cred{UID: pw.uid, GID: pw.gid} }
-
-// attr returns the user attributes for delivery as this user
-// (SET_USER_ATTR).
-func (pw *passwd) attr() userAttr {
-	return userAttr{uid: pw.uid, gid: pw.gid, home: some(pw.home), logname: some(pw.name), shell: some(pw.shell)}
-}
-
-// lookupUser finds a user by name (mypwnam_err()): nil when there is no
+// Lookup finds a user by name (mypwnam_err()): nil when there is no
 // such user, an error when the lookup itself failed. /etc/passwd is read
 // first; other name services are asked through getent(1), so that users
 // from LDAP or sssd are found as getpwnam(3) finds them.
-func lookupUser(name string) (*passwd, error) {
-	return lookupPasswd(func(pw *passwd) bool { return pw.name == name }, name)
+func Lookup(name string) (*Passwd, error) {
+	return lookupPasswd(func(pw *Passwd) bool { return pw.Name == name }, name)
 }
 
-// lookupUID finds a user by user ID (mypwuid_err()).
-func lookupUID(uid int) (*passwd, error) {
-	return lookupPasswd(func(pw *passwd) bool { return pw.uid == uid }, strconv.Itoa(uid))
+// LookupUID finds a user by user ID (mypwuid_err()).
+func LookupUID(uid int) (*Passwd, error) {
+	return lookupPasswd(func(pw *Passwd) bool { return pw.UID == uid }, strconv.Itoa(uid))
 }
 
-// passwdFile is the local password file (a variable for tests).
-var passwdFile = "/etc/passwd"
+// PasswdFile is the local password file (a variable for tests).
+var PasswdFile = "/etc/passwd"
 
-func lookupPasswd(match func(*passwd) bool, key string) (*passwd, error) {
+func lookupPasswd(match func(*Passwd) bool, key string) (*Passwd, error) {
 	if key == "" || strings.ContainsAny(key, ":\n") {
 		return nil, nil
 	}
-	data, err := os.ReadFile(passwdFile)
+	data, err := os.ReadFile(PasswdFile)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
@@ -70,7 +65,7 @@ func lookupPasswd(match func(*passwd) bool, key string) (*passwd, error) {
 }
 
 // scanPasswd returns the first entry of a passwd(5) text that matches.
-func scanPasswd(data []byte, match func(*passwd) bool) *passwd {
+func scanPasswd(data []byte, match func(*Passwd) bool) *Passwd {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
@@ -83,7 +78,7 @@ func scanPasswd(data []byte, match func(*passwd) bool) *passwd {
 		if err1 != nil || err2 != nil {
 			continue
 		}
-		pw := &passwd{name: f[0], uid: uid, gid: gid, home: f[5], shell: f[6]}
+		pw := &Passwd{Name: f[0], UID: uid, GID: gid, Home: f[5], Shell: f[6]}
 		if match(pw) {
 			return pw
 		}
