@@ -260,7 +260,7 @@ func TestSendmailBccRemoved(t *testing.T) {
 		t.Errorf("recipients %s", got)
 	}
 	if text := messageText(t, f); strings.Contains(strings.ToLower(text), "\nbcc:") {
-		t.Errorf("the Bcc: header was queued (pkg/cleanup does not apply message_drop_headers yet):\n%s", text)
+		t.Errorf("the Bcc: header was queued:\n%s", text)
 	}
 }
 

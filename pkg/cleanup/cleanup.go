@@ -33,7 +33,10 @@
 //     Date: and From: (and To: with undisclosed_recipients_header for
 //     local submissions without recipients headers) are added at the end
 //     of the header block; headers beyond header_size_limit are dropped
-//     (the message is still delivered); header addresses are rewritten
+//     (the message is still delivered), as are the headers named in
+//     message_drop_headers (Bcc:, Content-Length:, Resent-Bcc: and
+//     Return-Path: by default; MIME headers are never dropped);
+//     header addresses are rewritten
 //     like envelope addresses in the local rewrite context;
 //   - message_size_limit (552 5.3.4);
 //   - the queue file is made durable (queue.Writer.Commit) and qmgr is
@@ -50,7 +53,7 @@
 // virtual_alias_address_length_limit, always_bcc, sender_bcc_maps,
 // recipient_bcc_maps, recipient_delimiter,
 // propagate_unmatched_extensions, header_size_limit, message_size_limit,
-// undisclosed_recipients_header, always_add_missing_headers,
+// undisclosed_recipients_header, always_add_missing_headers, message_drop_headers,
 // receive_override_options, enable_original_recipient, delay_warning_time,
 // queue_directory, hash_queue_names, hash_queue_depth, enable_long_queue_ids,
 // mail_name.

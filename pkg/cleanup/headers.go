@@ -60,6 +60,14 @@ var knownHeaders = map[string]hdrInfo{
 	"to":                          {hdrTo, false, true, false},
 }
 
+// mimeHeaders are the headers Postfix treats as MIME headers
+// (HDR_OPT_MIME in global/header_opts.c): cleanup copies them without
+// inspection, so message_drop_headers does not remove them.
+var mimeHeaders = map[string]bool{
+	"content-description": true, "content-disposition": true, "content-id": true,
+	"content-transfer-encoding": true, "content-type": true, "mime-version": true,
+}
+
 // startContent begins the content: headers that smtpd asked to prepend
 // (access PREPEND), then cleanup's own Received: header.
 func (m *Message) startContent() {
@@ -81,11 +89,17 @@ func (m *Message) feedHeader(h string) {
 }
 
 // header processes one logical header (cleanup_header_callback()).
+// A header named in message_drop_headers is examined like any other
+// (hop count, message-id logging, address rewriting) but not written.
 func (m *Message) header(h string) {
 	name, value, _ := strings.Cut(h, ":")
-	info, known := knownHeaders[strings.ToLower(name)]
+	lname := strings.ToLower(name)
+	drop := m.c.p.dropHeaders[lname] && !mimeHeaders[lname]
+	info, known := knownHeaders[lname]
 	if !known {
-		m.outHeader(h)
+		if !drop {
+			m.outHeader(h)
+		}
 		return
 	}
 	b := m.body
@@ -109,7 +123,9 @@ func (m *Message) header(h string) {
 	if m.hdrRewrite && (info.sender || info.rcpt) {
 		h = m.rewriteHeader(name, value, info.sender)
 	}
-	m.outHeader(h)
+	if !drop {
+		m.outHeader(h)
+	}
 }
 
 // outHeader writes a logical header, cut to header_size_limit as

@@ -23,7 +23,7 @@ var Params = []string{
 	"hopcount_limit", "always_add_missing_headers", "undisclosed_recipients_header",
 	"enable_original_recipient", "receive_override_options", "duplicate_filter_limit",
 	"smtpd_sasl_authenticated_header", "content_filter", "delay_warning_time",
-	"always_bcc", "sender_bcc_maps", "recipient_bcc_maps",
+	"always_bcc", "sender_bcc_maps", "recipient_bcc_maps", "message_drop_headers",
 	"queue_directory", "hash_queue_names", "hash_queue_depth", "enable_long_queue_ids",
 }
 
@@ -53,6 +53,7 @@ type params struct {
 	dupFilterLimit                           int
 	alwaysBcc                                string
 	delayWarning                             time.Duration
+	dropHeaders                              map[string]bool // message_drop_headers, lower case
 }
 
 // canonClass is a set of canonical_classes words.
@@ -165,6 +166,10 @@ func (p *params) readMore(cfg *config.Config) error {
 		return err
 	}
 	p.messageSizeLimit = size
+	p.dropHeaders = map[string]bool{}
+	for _, name := range cfg.List("message_drop_headers") {
+		p.dropHeaders[strings.ToLower(name)] = true
+	}
 	if p.delayWarning, err = cfg.Duration("delay_warning_time"); err != nil {
 		return err
 	}
