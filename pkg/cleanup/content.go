@@ -80,8 +80,7 @@ func (m *Message) capPartial() {
 		return
 	}
 	m.flushHeader()
-	m.headersDone()
-	b.inBody = true
+	m.endHeaders(b.partial)
 	m.out(b.partial)
 	b.partial = nil
 }
@@ -107,9 +106,20 @@ func (m *Message) headerLine(line []byte) {
 	}
 	// The first line that is no header ends the header block; it is the
 	// first body line (normally the empty separator line).
-	m.headersDone()
-	b.inBody = true
+	m.endHeaders(line)
 	m.out(append(line, '\n'))
+}
+
+// endHeaders ends the primary header block at the line that is no
+// header: missing headers are added, and when that line is not the empty
+// separator, an empty line is inserted before it so that it stays body
+// text (mime_state.c, "garbage in primary header").
+func (m *Message) endHeaders(line []byte) {
+	m.headersDone()
+	m.body.inBody = true
+	if len(line) > 0 {
+		m.out([]byte{'\n'})
+	}
 }
 
 // flushHeader processes the collected logical header, if any.
