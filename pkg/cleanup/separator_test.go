@@ -17,8 +17,9 @@ func TestBodyWithoutSeparator(t *testing.T) {
 		{"Subject: s\n folded\nnot a header\n\nmore\n", "Subject: s\n folded\n", "not a header\n\nmore\n"},
 		{"Subject: s\n\nbody\n", "Subject: s\n", "body\n"},
 		{"Subject: s\nno end of line", "Subject: s\n", "no end of line\n"},
-		// As in Postfix, a first line starting with white space continues
-		// the Received: header that pickup put before the content.
+		// As in Postfix's cleanup, a first line starting with white space
+		// continues the Received: header before it (pickup inserts an
+		// empty line first to avoid this, pickup.c's kluge).
 		{" starts with a space\nbody\n", "", "body\n"},
 	} {
 		id, err := h.send(Meta{Origin: "pickup", LocalUID: 1000}, "alice", []string{"bob"}, tc.in)
