@@ -16,12 +16,14 @@ const (
 )
 
 // Result is one step: the challenge (More), the reason (Fail, Temp;
-// "" when the server gave none) and the user name (Done; Fail when the
-// server named one).
+// "" when there is none) and the user name the server's OK or FAIL
+// reply named (Replied is set for those replies only: Postfix keeps the
+// user name of the last such reply for its logs).
 type Result struct {
-	Status Status
-	Text   string
-	User   string
+	Status  Status
+	Text    string
+	User    string
+	Replied bool
 }
 
 // Request starts an exchange (xsasl_dovecot_server_first()).
@@ -66,7 +68,9 @@ func (d *Dovecot) Start(r Request) (*Exchange, Result) {
 			return x.result()
 		}
 		if x == nil {
-			break // no connection at all
+			// No connection: Postfix's reply stays empty, its smtpd
+			// says "(reason unavailable)".
+			return nil, Result{Status: Temp}
 		}
 	}
 	return nil, Result{Status: Temp, Text: "Can't connect to authentication server"}
@@ -137,13 +141,13 @@ func (x *Exchange) result() (*Exchange, Result) {
 		user, _ := replyArgs(args)
 		if user == "" {
 			x.d.Warn("missing Dovecot server OK username field")
-			return nil, Result{Status: Fail, Text: "Authentication backend error"}
+			return nil, Result{Status: Fail, Text: "Authentication backend error", Replied: true}
 		}
-		return nil, Result{Status: Done, User: user}
+		return nil, Result{Status: Done, User: user, Replied: true}
 	}
 	x.c.unregister(x.id)
 	user, reason := replyArgs(args)
-	return nil, Result{Status: Fail, Text: reason, User: user}
+	return nil, Result{Status: Fail, Text: reason, User: user, Replied: true}
 }
 
 // replyArgs picks user= and reason= (xsasl_dovecot_parse_reply_args()).

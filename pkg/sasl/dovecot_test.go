@@ -158,8 +158,8 @@ func TestDovecotProtocol(t *testing.T) {
 		{good, "CONT\tID\n", Fail, "Authentication backend error", "", "missing Dovecot server CONT reply field"},
 		{good, "OK\t999\tuser=x\nFAIL\tID\n", Fail, "", "", ""}, // other IDs are skipped
 		{good, "", Temp, "Connection lost to authentication server", "", ""},
-		{"VERSION\t2\t0\nDONE\n", "", Temp, "Can't connect to authentication server", "", "SASL: Protocol version mismatch (2 vs. 1)"},
-		{"VERSION\t1\t0\nSPID\t1\nDONE\n", "", Temp, "Can't connect to authentication server", "",
+		{"VERSION\t2\t0\nDONE\n", "", Temp, "", "", "SASL: Protocol version mismatch (2 vs. 1)"},
+		{"VERSION\t1\t0\nSPID\t1\nDONE\n", "", Temp, "", "",
 			"SASL: Connected to wrong auth socket (auth-master instead of auth-client)"},
 	} {
 		var sent string

@@ -31,7 +31,7 @@ func (s *session) authenticate(args []token) bool {
 	mech := args[1].text
 	if !s.saslActive() {
 		// The auth server could not be reached for a mechanism list.
-		return s.authFailed(mech, sasl.Result{Status: sasl.Temp, Text: "Can't connect to authentication server"})
+		return s.authFailed(mech, sasl.Result{Status: sasl.Temp})
 	}
 	req := sasl.Request{Mech: mech, Offered: s.sasl.mechs, Service: s.srv.sasl.service,
 		LocalIP: s.client.serverAddr, RemoteIP: s.client.addr, Secured: s.tls != nil}
@@ -39,6 +39,9 @@ func (s *session) authenticate(args []token) bool {
 		req.Initial, req.HasInitial = args[2].text, true
 	}
 	x, r := s.srv.sasl.dovecot.Start(req)
+	if r.Replied {
+		s.sasl.user = r.User
+	}
 	for r.Status == sasl.More {
 		s.reply("334 " + r.Text)
 		resp, ok := s.authResponse()
@@ -53,6 +56,9 @@ func (s *session) authenticate(args []token) bool {
 			return false
 		}
 		x, r = x.Next(resp)
+	}
+	if r.Replied {
+		s.sasl.user = r.User
 	}
 	if r.Status != sasl.Done {
 		return s.authFailed(mech, r)
@@ -84,7 +90,7 @@ func (s *session) authFailed(mech string, r sasl.Result) bool {
 	if reason == "" {
 		reason = "(reason unavailable)"
 	}
-	user := r.User
+	user := s.sasl.user
 	if user == "" {
 		user = "(unavailable)"
 	}

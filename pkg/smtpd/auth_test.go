@@ -81,6 +81,8 @@ func TestAuthFailures(t *testing.T) {
 	ts.waitLog(t, "info: disconnect from unknown[127.0.0.1] auth=1/6 quit=1 commands=2/7")
 	ts.log.has(t, "warning: unknown[127.0.0.1]: SASL PLAIN authentication failed: (reason unavailable), sasl_username=alice")
 	ts.log.has(t, "warning: unknown[127.0.0.1]: SASL LOGIN authentication aborted")
+	// As in Postfix, the user name of the server's last reply stays.
+	ts.log.has(t, "warning: unknown[127.0.0.1]: SASL CRAM-MD5 authentication failed: Invalid authentication mechanism, sasl_username=alice")
 }
 
 // TestAuthRelativePath: smtpd_sasl_path = private/auth is taken from
@@ -108,17 +110,17 @@ func TestAuthServerDown(t *testing.T) {
 	c.expect("EHLO client.example", ehloWithAuth)
 	dc.Stop()
 	c.expect("AUTH PLAIN "+authB64("\x00alice\x00wonderland"),
-		"454 4.7.0 Temporary authentication failure: Can't connect to authentication server")
+		"454 4.7.0 Temporary authentication failure: (reason unavailable)")
 	c.expect("NOOP", "250 2.0.0 Ok")
 	ts.log.has(t, "warning: SASL: Connect to Dovecot auth socket '"+dc.Socket+"' failed: Connection refused")
-	ts.log.has(t, "warning: unknown[127.0.0.1]: SASL PLAIN authentication failed: Can't connect to authentication server, sasl_username=(unavailable)")
+	ts.log.has(t, "warning: unknown[127.0.0.1]: SASL PLAIN authentication failed: (reason unavailable), sasl_username=(unavailable)")
 	// A server that never reached Dovecot does not announce AUTH.
 	ts2 := authServer(t, dc, nil)
 	c = ts2.dial(t)
 	c.reply()
 	c.expect("EHLO client.example", strings.Replace(ehloWithAuth, "250-AUTH PLAIN LOGIN\n", "", 1))
 	c.expect("AUTH PLAIN "+authB64("\x00alice\x00wonderland"),
-		"454 4.7.0 Temporary authentication failure: Can't connect to authentication server")
+		"454 4.7.0 Temporary authentication failure: (reason unavailable)")
 	ts2.log.has(t, "warning: no SASL authentication mechanisms")
 }
 

@@ -41,6 +41,7 @@ var saslParams = []string{
 type saslSession struct {
 	mechs  []string // offered in this session, after filtering
 	active bool     // the mechanism list could be made (smtpd_sasl_is_active)
+	user   string   // user name of the server's last OK or FAIL reply, for logs
 }
 
 // setupSASL reads the SASL parameters; nil when SASL is off.
