@@ -239,8 +239,10 @@ func TestLocalDelivery(t *testing.T) {
 		"listtest: :include:"+ls.out+"/list.txt\n")
 	writeUserFile(t, b, ".forward", a.name+"\n")
 	writeUserFile(t, b, ".forward+env", "\"|/bin/sh -c 'echo $EXTENSION $USER $HOME > "+ls.out+"/ext.txt'\"\n")
+	e := mkUser(t, ls.dir, "e")
 	ls.start(t, "recipient_delimiter = +",
-		"mailbox_transport_maps = inline:{ { "+d.name+" = error:5.2.1 mailbox is closed } }")
+		"mailbox_transport_maps = inline:{ { "+d.name+" = error:5.2.1 mailbox is closed } }",
+		"mailbox_command_maps = inline:{ { "+e.name+" = /bin/sh -c 'echo $$HOME $$SHELL > "+ls.out+"/mc.env; cat > "+ls.out+"/mc.msg' } }")
 	dom := "@mx.example.test"
 	mbox := filepath.Join(ls.spool, a.name)
 
@@ -357,6 +359,17 @@ func TestLocalDelivery(t *testing.T) {
 			t.Errorf("log line: %s", line)
 		}
 	})
+	t.Run("mailbox_command_maps", func(t *testing.T) {
+		ls.send(t, "alice@example.org", []string{e.name + dom}, "Subject: mc\n\nbody\n")
+		ls.waitStatus(t, "local", e.name+dom, "sent",
+			"delivered to command: /bin/sh -c 'echo $HOME $SHELL > "+ls.out+"/mc.env; cat > "+ls.out+"/mc.msg'")
+		if got := mustRead(t, filepath.Join(ls.out, "mc.env")); got != e.home+" /bin/sh\n" {
+			t.Errorf("mc.env = %q", got)
+		}
+		if uid, gid := owner(t, filepath.Join(ls.out, "mc.msg")); uid != e.uid || gid != e.gid {
+			t.Errorf("mailbox command ran as %d:%d, want %d:%d", uid, gid, e.uid, e.gid)
+		}
+	})
 	t.Run("mailbox_transport_maps", func(t *testing.T) {
 		ls.send(t, "alice@example.org", []string{d.name + dom}, "Subject: x\n\nbody\n")
 		ls.inst.WaitLog(t, `postfix/local\[\d+\]: [0-9A-F]+: passing <`+regexpQuote(d.name+dom)+`> to transport=error`)
@@ -438,7 +451,7 @@ func TestVirtualDelivery(t *testing.T) {
 func TestLocalHomeMaildir(t *testing.T) {
 	ls := newLocalSetup(t)
 	c := mkUser(t, ls.dir, "c")
-	ls.start(t, "home_mailbox = Maildir/")
+	ls.start(t, "home_mailbox = Maildir/", "luser_relay = "+c.name)
 	ls.send(t, "alice@example.org", []string{c.name + "@mx.example.test"}, "Subject: md\n\nbody\n")
 	ls.waitStatus(t, "local", c.name+"@mx.example.test", "sent", "delivered to maildir")
 	files, _ := filepath.Glob(filepath.Join(c.home, "Maildir", "new", "*"))
@@ -454,6 +467,9 @@ func TestLocalHomeMaildir(t *testing.T) {
 	if !strings.HasPrefix(msg, "Return-Path: <alice@example.org>\nX-Original-To: "+c.name+"@mx.example.test\nDelivered-To: ") {
 		t.Errorf("message:\n%s", msg)
 	}
+	// luser_relay: mail for an unknown user goes to the relay address.
+	ls.send(t, "alice@example.org", []string{"nobody-here@mx.example.test"}, "Subject: lost\n\nbody\n")
+	ls.inst.WaitLog(t, `postfix/local\[\d+\]: [0-9A-F]+: to=<`+regexpQuote(c.name)+`@mx\.example\.test>, orig_to=<nobody-here@mx\.example\.test>, relay=local, .*status=sent \(delivered to maildir\)`)
 }
 
 // TestLocalTransportError: with local_transport = error:TEXT, mail for
