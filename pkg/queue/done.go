@@ -88,3 +88,32 @@ func (f *File) SetWarnTime(t time.Time) error {
 	f.WarnTime = t
 	return nil
 }
+
+// KillAttr removes attribute name from the queue file in place: the type
+// byte of its record becomes 'K', which readers skip, and an fdatasync
+// makes that stable (Postfix's qmgr_message_kill_record, used for the
+// trace_flags of sendmail -v once the delivery report is sent). An
+// attribute the file does not have is no error. The file must have been
+// opened writable.
+func (f *File) KillAttr(name string) error {
+	off, ok := f.attrOffs[name]
+	if !ok {
+		return nil
+	}
+	var b [1]byte
+	if _, err := f.f.ReadAt(b[:], off); err != nil {
+		return fmt.Errorf("%s: read attribute at offset %d: %w", f.Path, off, err)
+	}
+	if b[0] != RecAttr {
+		return fmt.Errorf("%s: %w: offset %d is not an attribute record", f.Path, ErrCorrupt, off)
+	}
+	if _, err := f.f.WriteAt([]byte{RecKilled}, off); err != nil {
+		return fmt.Errorf("update %s: %w", f.Path, err)
+	}
+	if err := unix.Fdatasync(int(f.f.Fd())); err != nil {
+		return fmt.Errorf("fsync %s: %w", f.Path, err)
+	}
+	delete(f.Attrs, name)
+	delete(f.attrOffs, name)
+	return nil
+}

@@ -15,7 +15,8 @@ import (
 //
 // A record is a type byte, the payload length as an unsigned varint
 // (encoding/binary), and the payload. The type byte of a recipient record
-// is the only byte ever changed after Commit, from 'R' to 'D' (MarkDone),
+// and of an attribute record are the only bytes ever changed after
+// Commit, from 'R' to 'D' (MarkDone) and from 'A' to 'K' (KillAttr),
 // apart from the warning time in the header (SetWarnTime).
 
 // Magic opens every queue file.
@@ -44,6 +45,7 @@ const (
 // Record types.
 const (
 	RecAttr    = 'A' // "name=value"
+	RecKilled  = 'K' // an attribute record killed after Commit (was 'A'; KillAttr)
 	RecSender  = 'S' // envelope sender address ("" = null sender)
 	RecRcpt    = 'R' // recipient, not yet finished
 	RecDone    = 'D' // recipient, finished (was 'R'; MarkDone)
@@ -84,6 +86,10 @@ const (
 	AttrRedirect      = "redirect"        // REDIRECT action target
 	AttrMessageID     = "message_id"      // as logged: "<...>" or ""
 	AttrLogQueueID    = "log_queue_id"
+	// AttrTraceFlags is the delivery request trace flags of sendmail -v
+	// (1024, DEL_REQ_FLAG_RECORD), sendmail -bv (512) and address probes
+	// (256), decimal (MAIL_ATTR_TRACE_FLAGS).
+	AttrTraceFlags = "trace_flags"
 )
 
 // Recipient is one envelope recipient.
@@ -107,6 +113,8 @@ type Envelope struct {
 	ContentSize int64 // header + body bytes
 	WarnTime    time.Time
 	Flags       uint32 // header flags; none are defined yet, readers ignore them
+
+	attrOffs map[string]int64 // record offset of each attribute (KillAttr)
 }
 
 // Attr returns an attribute's value, "" when absent.

@@ -16,6 +16,11 @@ func (p *parser) record(typ byte, payload []byte, pos int64, envelope bool) erro
 			return errors.New("bad attribute record")
 		}
 		p.env.Attrs[string(name)] = string(value)
+		if p.env.attrOffs == nil {
+			p.env.attrOffs = map[string]int64{}
+		}
+		p.env.attrOffs[string(name)] = pos
+	case RecKilled:
 	case RecSender:
 		if !envelope || p.sender {
 			return errors.New("unexpected sender record")
