@@ -12,6 +12,8 @@
 //     delay.
 //   - Success: a delivery report for recipients with NOTIFY=SUCCESS, from
 //     the trace log.
+//   - Report: the "Mail Delivery Status Report" of sendmail -v (or -bv)
+//     with every recipient of the trace log, with the verify template.
 //
 // A notice is sent from the null sender (postmaster copies and double
 // bounces from $double_bounce_sender) and has three parts: the template
@@ -57,6 +59,7 @@ const (
 	Failure Kind = iota // undeliverable, or expired in the queue
 	Delay               // still being retried
 	Success             // delivered, NOTIFY=SUCCESS
+	Report              // sendmail -v or -bv: what happened to every recipient
 )
 
 func (k Kind) String() string {
@@ -67,6 +70,8 @@ func (k Kind) String() string {
 		return "delay"
 	case Success:
 		return "success"
+	case Report:
+		return "report"
 	}
 	return "unknown"
 }
@@ -123,7 +128,9 @@ func (s *Service) Notify(kind Kind, orig *Original, recs []queue.LogRecord) erro
 	case Delay:
 		return s.delay(orig, recs)
 	case Success:
-		return s.success(orig, recs)
+		return s.trace(orig, recs, &s.set.Templates.Success)
+	case Report:
+		return s.trace(orig, recs, &s.set.Templates.Verify)
 	}
 	return nil
 }

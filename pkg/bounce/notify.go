@@ -157,9 +157,10 @@ func (s *Service) delay(orig *Original, recs []queue.LogRecord) error {
 	return nil
 }
 
-// success sends a delivery report for NOTIFY=SUCCESS recipients
-// (bounce_trace_service).
-func (s *Service) success(orig *Original, recs []queue.LogRecord) error {
+// trace sends a delivery report from the trace log with template tmpl:
+// the success template for NOTIFY=SUCCESS recipients, the verify
+// template for sendmail -v and -bv (bounce_trace_service).
+func (s *Service) trace(orig *Original, recs []queue.LogRecord, tmpl *Template) error {
 	set := &s.set
 	rcpt := orig.Envelope.Sender
 	id := orig.Envelope.ID
@@ -174,7 +175,7 @@ func (s *Service) success(orig *Original, recs []queue.LogRecord) error {
 		s.log.Info("%s: not sending trace/success notification for single-bounce message", id)
 		return nil
 	}
-	_, err := s.send(job{tmpl: &set.Templates.Success, sender: sender, dest: rcpt,
+	_, err := s.send(job{tmpl: tmpl, sender: sender, dest: rcpt,
 		mask: notifyAll, ret: retHdrs, what: "sender delivery status"}, orig, recs)
 	if err != nil {
 		s.log.Warn("%s: sender notification failed to %s: %v", id, rcpt, err)

@@ -22,13 +22,14 @@ import (
 //	                    diag_type, diag_text, mta_type, mta_mname
 //	                  N=1 (flush): nothing more
 //	                  N=2 (warn): nothing more
-//	                  N=5 (trace flush): nothing more
+//	                  N=5 (trace flush): flags (512 or 1024 for the
+//	                    report of sendmail -bv or -v)
 //	bounce → client   status=0 (done) or status=-1 (try again later)
 //
 // The service name picks the log: "bounce" appends to and flushes
 // bounce/ID (non-delivery notice), "defer" defer/ID (flush returns
 // expired mail with the failure template; warn sends a delay warning),
-// "trace" trace/ID (success notice). The sender and the message come
+// "trace" trace/ID (success notice, or delivery report). The sender and the message come
 // from the queue file itself.
 
 // Request numbers (global/bounce.h BOUNCE_CMD_*).
@@ -38,6 +39,10 @@ const (
 	CmdWarn   = 2
 	CmdTrace  = 5
 )
+
+// traceReportFlags are the request flags of a trace flush that ask for
+// the verify template (DEL_REQ_FLAG_USR_VRFY | DEL_REQ_FLAG_RECORD).
+const traceReportFlags = 1<<9 | 1<<10
 
 // ProtocolName is announced by the daemon.
 const ProtocolName = "bounce_protocol"
@@ -79,6 +84,9 @@ func (s *Service) handle(req attr.List, service string, l *queue.Layout) error {
 		return l.AppendLog(logQueue, id, recordOf(req))
 	case CmdFlush, CmdWarn, CmdTrace:
 		kind := map[int64]Kind{CmdFlush: Failure, CmdWarn: Delay, CmdTrace: Success}[n]
+		if flags, _ := req.Number("flags"); n == CmdTrace && flags&traceReportFlags != 0 {
+			kind = Report
+		}
 		return s.flush(kind, logQueue, qname, id, l, n != CmdWarn)
 	}
 	return fmt.Errorf("unknown request: %d", n)
