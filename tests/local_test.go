@@ -124,8 +124,14 @@ func (ls *localSetup) writeAliases(t *testing.T, text string) {
 	if err := os.WriteFile(ls.aliases, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	postalias(t, ls, ls.aliases)
+}
+
+// postalias builds an alias table.
+func postalias(t *testing.T, ls *localSetup, path string) {
+	t.Helper()
 	bin := harness.Build(t, "postalias")
-	out, err := exec.Command(filepath.Join(bin, "postalias"), "-c", ls.inst.ConfigDir, ls.aliases).CombinedOutput()
+	out, err := exec.Command(filepath.Join(bin, "postalias"), "-c", ls.inst.ConfigDir, path).CombinedOutput()
 	if err != nil {
 		t.Fatalf("postalias: %v\n%s", err, out)
 	}
@@ -238,9 +244,15 @@ func TestLocalDelivery(t *testing.T) {
 		"filetest: "+ls.out+"/file.mbox\n"+
 		"listtest: :include:"+ls.out+"/list.txt\n")
 	writeUserFile(t, b, ".forward", a.name+"\n")
+	// A second alias table, owned by b: its commands run as b.
+	userAliases := filepath.Join(ls.dir, "user-aliases")
+	os.WriteFile(userAliases, []byte("bcmd: \"|/bin/sh -c 'id -u > "+ls.out+"/bcmd.uid'\"\n"), 0o644)
+	postalias(t, ls, userAliases)
+	os.Chown(userAliases, b.uid, b.gid)
+	os.Chown(userAliases+".db", b.uid, b.gid)
 	writeUserFile(t, b, ".forward+env", "\"|/bin/sh -c 'echo $EXTENSION $USER $HOME > "+ls.out+"/ext.txt'\"\n")
 	e := mkUser(t, ls.dir, "e")
-	ls.start(t, "recipient_delimiter = +",
+	ls.start(t, "recipient_delimiter = +", "alias_maps = hash:"+ls.aliases+", hash:"+userAliases,
 		"mailbox_transport_maps = inline:{ { "+d.name+" = error:5.2.1 mailbox is closed } }",
 		"mailbox_command_maps = inline:{ { "+e.name+" = /bin/sh -c 'echo $$HOME $$SHELL > "+ls.out+"/mc.env; cat > "+ls.out+"/mc.msg' } }")
 	dom := "@mx.example.test"
@@ -304,6 +316,13 @@ func TestLocalDelivery(t *testing.T) {
 		nobody, _ := user.Lookup("nobody")
 		if uid, _ := owner(t, filepath.Join(ls.out, "cmd.msg")); strconv.Itoa(uid) != nobody.Uid {
 			t.Errorf("command ran as uid %d, want default_privs (nobody)", uid)
+		}
+	})
+	t.Run("user-owned alias table", func(t *testing.T) {
+		ls.send(t, "alice@example.org", []string{"bcmd" + dom}, "Subject: bcmd\n\nbody\n")
+		ls.waitStatus(t, "local", "bcmd"+dom, "sent", "delivered to command: /bin/sh -c 'id -u > "+ls.out+"/bcmd.uid'")
+		if got := mustRead(t, filepath.Join(ls.out, "bcmd.uid")); got != strconv.Itoa(b.uid)+"\n" {
+			t.Errorf("command of %s's alias table ran as uid %q, want %d", b.name, got, b.uid)
 		}
 	})
 	t.Run("file", func(t *testing.T) {

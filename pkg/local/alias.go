@@ -85,7 +85,8 @@ func (s state) expandAlias(usr userAttr, t aliasTable, name, value string) resul
 // owner's.
 func (s *state) aliasRights(usr *userAttr, t aliasTable) (result, bool) {
 	a := s.job.a
-	switch t.owner.status {
+	owner := t.owner()
+	switch owner.status {
 	case ownerTrusted:
 		*usr = userAttr{}
 		return ok, false
@@ -93,7 +94,7 @@ func (s *state) aliasRights(usr *userAttr, t aliasTable) (result, bool) {
 		a.warn("deliver_alias: no owner UID for alias database %s", t.spec)
 		return s.deferTo("4.3.0", "mail system configuration error"), true
 	}
-	pw, err := users.LookupUID(t.owner.uid)
+	pw, err := users.LookupUID(owner.uid)
 	if err != nil || pw == nil {
 		if err != nil {
 			a.warn("cannot find alias database owner for %s: %v", t.spec, err)

@@ -25,10 +25,13 @@ type tableOwner struct {
 
 // aliasTable is one table of alias_maps.
 type aliasTable struct {
-	spec  string
-	d     dict.Dict
-	owner tableOwner
+	spec string
+	d    dict.Dict
 }
+
+// owner returns who owns the table now: tables are reopened when
+// postalias replaces them, so the owner is looked up at each use.
+func (t aliasTable) owner() tableOwner { return specOwner(t.spec) }
 
 // aliasMaps is alias_maps, opened table by table as local(8) needs them:
 // "proxy:" is dropped (local opens the tables directly) and $number
@@ -50,7 +53,7 @@ func openAliases(value string, opts dict.Options) (*aliasMaps, error) {
 			am.close()
 			return nil, err
 		}
-		am.tables = append(am.tables, aliasTable{spec: spec, d: d, owner: specOwner(spec)})
+		am.tables = append(am.tables, aliasTable{spec: spec, d: d})
 		specs, dicts = append(specs, spec), append(dicts, d)
 	}
 	am.all = dict.NewMaps("alias_maps", specs, dicts)

@@ -188,3 +188,38 @@ func TestPipeCommand(t *testing.T) {
 		t.Errorf("missing program: %+v", r)
 	}
 }
+
+func TestSpecOwner(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "aliases")
+	os.WriteFile(path+".db", nil, 0o644)
+	os.WriteFile(path, nil, 0o644)
+	want := tableOwner{ownerTrusted, 0}
+	if uid := os.Getuid(); uid != 0 {
+		want = tableOwner{ownerUntrusted, uid}
+	}
+	for _, spec := range []string{"hash:" + path, "texthash:" + path, "unionmap:{hash:" + path + ", static:x}"} {
+		if got := specOwner(spec); got != want {
+			t.Errorf("%s: %+v, want %+v", spec, got, want)
+		}
+	}
+	if os.Getuid() == 0 {
+		os.Chown(path+".db", 1234, 1234)
+		if got := specOwner("hash:" + path); got != (tableOwner{ownerUntrusted, 1234}) {
+			t.Errorf("user-owned: %+v", got)
+		}
+		if got := specOwner("unionmap:{hash:" + path + ", texthash:" + path + "}"); got != (tableOwner{ownerUntrusted, 1234}) {
+			t.Errorf("root and user: %+v", got)
+		}
+		os.Chown(path, 4321, 4321)
+		if got := specOwner("unionmap:{hash:" + path + ", texthash:" + path + "}"); got.status != ownerUnknown {
+			t.Errorf("two users: %+v", got)
+		}
+	}
+	for spec, want := range map[string]int{"static:x": ownerTrusted, "inline:{a=b}": ownerTrusted,
+		"hash:" + dir + "/missing": ownerUnknown, "environ:": ownerUnknown} {
+		if got := specOwner(spec); got.status != want {
+			t.Errorf("%s: %+v", spec, got)
+		}
+	}
+}
