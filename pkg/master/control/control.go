@@ -6,7 +6,13 @@
 //	postfix [-c config_dir] [-Dv] command
 //
 // Commands: start, start-fg, stop, abort, reload, status, check, flush,
-// set-permissions, logrotate. Messages are postfix-script's, logged as
+// set-permissions, logrotate. Every command first validates main.cf as
+// Postfix's mail_params_init() does (params.go): a bad value of a global
+// parameter (default_process_limit = abc) or an unusable mail_owner is
+// fatal with Postfix's message. check and start also run
+// $command_directory/postconf, whose warnings name unused and undefined
+// parameters, and warn about a bad value of any other parameter that
+// main.cf sets. Messages are postfix-script's, logged as
 // $syslog_name/postfix-script (and written to stderr when it is a
 // terminal, as postlog(1) does): "starting the Postfix mail system",
 // "fatal: the Postfix mail system is already running", ...
@@ -97,6 +103,9 @@ func (c *cmd) parseArgs(args []string) []string {
 func (c *cmd) setup() {
 	cfg, err := config.Load(config.ConfigDir(""))
 	if err != nil {
+		maillog.Fatal("%v", err)
+	}
+	if err := checkParams(cfg, c.root); err != nil {
 		maillog.Fatal("%v", err)
 	}
 	c.cfg, c.dir, c.qdir = cfg, cfg.Dir, cfg.Get("queue_directory")
