@@ -87,7 +87,7 @@ func (m *Manager) newRequest(msg *message, rcpts []rcptRef, transport, nexthop s
 	env := msg.env
 	a := env.Attr
 	req := &deliver.Request{
-		Flags:     deliver.FlagDefault,
+		Flags:     deliver.FlagDefault | msg.tflags,
 		QueueName: queue.Active, QueueID: msg.id, QueueFile: msg.path,
 		Transport: transport, Nexthop: nexthop,
 		Sender:   env.Sender,

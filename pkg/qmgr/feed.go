@@ -128,6 +128,7 @@ func (m *Manager) activate(msg *message) {
 	}
 	f.Close()
 	msg.env = &f.Envelope
+	msg.tflags = traceFlags(msg.env)
 	m.messages++
 	m.deps.Log.Info("%s: from=<%s>, size=%d, nrcpt=%d (queue active)",
 		msg.id, msg.env.Sender, msg.env.ContentSize, len(msg.env.Recipients))

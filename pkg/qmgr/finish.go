@@ -31,8 +31,8 @@ func (m *Manager) finish(msg *message) {
 			return
 		}
 	}
-	if msg.wantsSuccessNotice() {
-		if err := m.flushLog(bounce.Success, queue.Trace, orig); err != nil {
+	if msg.wantsTraceFlush() {
+		if err := m.traceFlush(msg, orig); err != nil {
 			msg.deferred = true
 		}
 	}

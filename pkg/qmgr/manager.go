@@ -18,7 +18,8 @@ type Resolver interface {
 
 // Notifier sends delivery status notifications (the bounce, defer and
 // trace services): Failure for bounce logs and for expired mail, Delay
-// for delay warnings, Success for NOTIFY=SUCCESS. A nil error means the
+// for delay warnings, Success for NOTIFY=SUCCESS, Report for sendmail
+// -v. A nil error means the
 // notice was queued (or was not needed); the caller then removes the log.
 type Notifier interface {
 	Notify(kind bounce.Kind, orig *bounce.Original, recs []queue.LogRecord) error

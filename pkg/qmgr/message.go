@@ -3,6 +3,7 @@ package qmgr
 import (
 	"time"
 
+	"github.com/postern/postern/pkg/deliver"
 	"github.com/postern/postern/pkg/queue"
 )
 
@@ -20,9 +21,10 @@ type message struct {
 
 	resolved map[rcptRef]string // resolver output that differs from the file
 
-	forceExpire bool // postsuper -e/-f (mode g+x)
-	flushEach   bool // fast flush: revive dead destinations (mode g+r)
-	ignoreDefer bool // override defer_transports (flush)
+	tflags      deliver.Flags // trace_flags: sendmail -v, -bv, probes (trace.go)
+	forceExpire bool          // postsuper -e/-f (mode g+x)
+	flushEach   bool          // fast flush: revive dead destinations (mode g+r)
+	ignoreDefer bool          // override defer_transports (flush)
 }
 
 // rcptRef is a recipient of a message: an index into env.Recipients.

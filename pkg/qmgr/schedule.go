@@ -130,7 +130,7 @@ func (m *Manager) route(msg *message, r rcptRef) (*destQueue, *decision) {
 	}
 	// qmgr_resolve_one: a failed lookup goes to the retry service, a
 	// malformed address to the error service.
-	rt := m.deps.Resolver.Resolve(msg.env.Sender, rc.Address)
+	rt := m.resolveFor(msg, rc.Address)
 	switch {
 	case rt.Flags&resolve.FlagFail != 0:
 		return own(deliver.Deferred, "4.3.0", "address resolver failure")
