@@ -33,6 +33,7 @@ type attempt struct {
 	d             *deliver.Delivery
 	nexthop       string
 	nexthopDomain string
+	dest          string // the destination being tried, as written (tls.go, sasl.go)
 	port          int
 	tlsLevel      tlsLevel
 	why           *deliver.DSN // the latest failure, for left-over recipients
@@ -62,6 +63,9 @@ func (a *attempt) deliverUnix(ctx context.Context, path string) {
 	if len(a.cfg.FallbackRelay) > 0 {
 		a.cfg.warn("ignoring \"lmtp_fallback_relay = %s\" setting for non-TCP connections",
 			strings.Join(a.cfg.FallbackRelay, ", "))
+	}
+	if !a.tlsPolicy(path) {
+		return
 	}
 	if a.tlsLevel == tlsMay {
 		a.cfg.warn("smtp_connect_local: opportunistic TLS encryption is not appropriate for unix-domain destinations.")
@@ -113,6 +117,9 @@ func (a *attempt) site(ctx context.Context, site string, finalNexthop bool) bool
 		return true
 	}
 	a.port, a.nexthopDomain = dest.Port, dest.Host
+	if !a.tlsPolicy(site) {
+		return finalNexthop
+	}
 	l := a.resolveDest(ctx, dest)
 	if len(l.targets) == 0 {
 		a.why = l.why

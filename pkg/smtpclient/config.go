@@ -44,6 +44,7 @@ type Config struct {
 	BindAddr6          string          // smtp_bind_address6
 	QueueDir           string          // base of relative lmtp unix: paths
 	TLS                TLSConfig
+	SASL               *SASLConfig // nil: smtp_sasl_auth_enable = no (sasl.go)
 	Timeouts           Timeouts
 	Generic            *dict.Maps // smtp_generic_maps
 	GenericExt         bool       // "generic" in propagate_unmatched_extensions
@@ -105,10 +106,8 @@ func NewConfig(cfg *config.Config, lmtp bool) (*Config, error) {
 	c.BindAddr4, c.BindAddr6 = r.str(pfx+"bind_address"), r.str(pfx+"bind_address6")
 	r.unsupported(pfx)
 	c.Timeouts = r.timeouts(pfx, lmtp)
-	c.TLS = r.tls(pfx)
-	if r.boolean(pfx + "sasl_auth_enable") {
-		r.fail(fmt.Errorf("%ssasl_auth_enable = yes: the SMTP client SASL authentication is not implemented", pfx))
-	}
+	r.tlsSettings(c, pfx) // tls_params.go
+	r.sasl(c, pfx)        // sasl.go
 	r.generic(c, pfx)
 	if r.err != nil {
 		return nil, r.err
@@ -171,29 +170,10 @@ func (r *reader) timeouts(pfx string, lmtp bool) Timeouts {
 	}
 }
 
-// tls reads the TLS settings; an empty security level falls back to the
-// obsolete smtp_use_tls / smtp_enforce_tls.
-func (r *reader) tls(pfx string) TLSConfig {
-	t := TLSConfig{Level: r.str(pfx + "tls_security_level"), Wrapper: r.boolean(pfx + "tls_wrappermode"),
-		LogLevel: r.integer(pfx + "tls_loglevel"), NoteOffer: r.boolean(pfx + "tls_note_starttls_offer"),
-		CAFile: r.str(pfx + "tls_CAfile"), CertFile: r.str(pfx + "tls_cert_file"), KeyFile: r.str(pfx + "tls_key_file")}
-	if t.Level == "" {
-		switch {
-		case r.boolean(pfx + "enforce_tls"):
-			t.Level = "encrypt"
-		case r.boolean(pfx + "use_tls"):
-			t.Level = "may"
-		default:
-			t.Level = "none"
-		}
-	}
-	return t
-}
-
 // unsupported refuses parameters whose feature Postern does not have,
 // rather than ignoring them silently.
 func (r *reader) unsupported(pfx string) {
-	for _, p := range []string{"tls_policy_maps", "tls_per_site", "header_checks", "mime_header_checks",
+	for _, p := range []string{"header_checks", "mime_header_checks",
 		"nested_header_checks", "body_checks", "connection_cache_destinations", "reply_filter",
 		"dns_reply_filter", ehloWord(pfx) + "_keyword_address_maps", "pix_workaround_maps"} {
 		if v := r.str(pfx + p); v != "" {
@@ -258,5 +238,5 @@ func Params(lmtp bool) []string {
 		"send_xforward_command"} {
 		out = append(out, pfx+p)
 	}
-	return out
+	return append(out, securityParams(pfx)...)
 }

@@ -41,8 +41,8 @@ func TestNewConfigDefaults(t *testing.T) {
 }
 
 func TestNewConfigRefusesMissingFeatures(t *testing.T) {
-	for _, p := range []string{"smtp_sasl_auth_enable = yes", "smtp_tls_policy_maps = hash:/x",
-		"smtp_header_checks = regexp:/x", "smtp_dns_support_level = dnssec"} {
+	for _, p := range []string{"smtp_header_checks = regexp:/x", "smtp_dns_support_level = dnssec",
+		"smtp_tls_per_site = hash:/x", "smtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = hash:/x\nsmtp_sasl_auth_cache_name = btree:/x"} {
 		_, err := NewConfig(cfgFrom(t, p+"\n"), false)
 		if err == nil || !strings.Contains(err.Error(), "not implemented") {
 			t.Errorf("%s: %v", p, err)

@@ -29,9 +29,12 @@ func (s *session) helo(inTLS bool) *failure {
 		return f
 	}
 	if cfg.TLS.Wrapper || inTLS {
-		return nil
+		return s.saslLogin()
 	}
-	return s.maybeStartTLS()
+	if f := s.maybeStartTLS(); f != nil || s.tlsState != nil {
+		return f // after STARTTLS the recursion logged in
+	}
+	return s.saslLogin()
 }
 
 // greeting reads and checks the server's banner.
@@ -163,6 +166,8 @@ func (s *session) feature(word string, args []string) {
 		s.feat.dsn = true
 	case "SMTPUTF8":
 		s.feat.smtputf8 = true
+	case "AUTH":
+		s.authFeature(args)
 	}
 }
 

@@ -35,6 +35,7 @@ type session struct {
 // features are the EHLO/LHLO keywords that matter.
 type features struct {
 	esmtp, pipelining, size, eightbitmime, starttls, dsn, smtputf8 bool
+	auth                                                           saslFeature // sasl.go
 }
 
 // failure is a problem with a whole session or transaction, with the DSN

@@ -2,86 +2,94 @@ package smtpclient
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/postern/postern/pkg/deliver"
+	"github.com/postern/postern/pkg/tlsconf"
 )
 
-// tlsLevel is smtp_tls_security_level, ordered as Postfix's TLS_LEV_*.
-type tlsLevel int
+// TLS for the SMTP and LMTP client (smtp_proto.c smtp_start_tls(),
+// smtp_tls_policy.c): the security level of each destination from
+// smtp_tls_policy_maps or main.cf, the handshake with the level's
+// protocols and ciphers, and the certificate check; pkg/tlsconf does
+// the parameter work.
+
+// tlsLevel is a TLS security level; comparisons mean "at least".
+type tlsLevel = tlsconf.Level
 
 const (
-	tlsNone tlsLevel = iota
-	tlsMay
-	tlsEncrypt
-	tlsVerify // "verify" and "secure": certificate checked
+	tlsNone    = tlsconf.LevelNone
+	tlsMay     = tlsconf.LevelMay
+	tlsEncrypt = tlsconf.LevelEncrypt
+	tlsVerify  = tlsconf.LevelVerify
 )
 
-// parseTLSLevel maps a smtp_tls_security_level value. "dane" and
-// "dane-only" are not supported: without DNSSEC-validated TLSA records
-// Postfix itself falls back to "may" for dane and defers for dane-only.
+// parseTLSLevel maps a level name. dane, dane-only and fingerprint are
+// refused: they need DNSSEC-validated TLSA records or fingerprint
+// matching, which Postern does not have.
 func parseTLSLevel(v string) (tlsLevel, error) {
-	switch strings.ToLower(v) {
-	case "", "none":
+	if v == "" {
 		return tlsNone, nil
-	case "may":
-		return tlsMay, nil
-	case "encrypt":
-		return tlsEncrypt, nil
-	case "verify", "secure", "fingerprint":
-		if strings.EqualFold(v, "fingerprint") {
-			return 0, fmt.Errorf("TLS security level \"fingerprint\" is not implemented")
-		}
-		return tlsVerify, nil
-	case "dane":
-		// XXX: no DANE; opportunistic TLS as Postfix does when the
-		// TLSA records are not DNSSEC-validated.
-		return tlsMay, nil
 	}
-	return 0, fmt.Errorf("invalid TLS security level: %s", v)
+	l := tlsconf.LookupLevel(v)
+	switch l {
+	case tlsconf.LevelInvalid:
+		return 0, fmt.Errorf("invalid TLS level \"%s\"", v)
+	case tlsconf.LevelDane, tlsconf.LevelDaneOnly, tlsconf.LevelFingerprint:
+		return 0, fmt.Errorf("TLS security level \"%s\" is not implemented in Postern", v)
+	}
+	return l, nil
 }
 
-// TLSConfig are the client TLS settings (smtp_tls_*).
+// TLSConfig are the client TLS settings. NewConfig fills Settings from
+// main.cf; a hand-made TLSConfig (tests) uses the few fields below and
+// Postfix's defaults for the rest.
 type TLSConfig struct {
-	Level     string // smtp_tls_security_level
+	Level     string // smtp_tls_security_level, after the legacy fallback
 	Wrapper   bool   // smtp_tls_wrappermode
 	LogLevel  int    // smtp_tls_loglevel
 	NoteOffer bool   // smtp_tls_note_starttls_offer
 	CAFile    string // smtp_tls_CAfile
 	CertFile  string // smtp_tls_cert_file
 	KeyFile   string // smtp_tls_key_file
-	Roots     *x509.CertPool
-	certs     []tls.Certificate
+	Settings  *tlsconf.ClientSettings
+	client    *tlsconf.Client
 }
 
-// load reads the CA and client certificate files.
+// load reads the CA, certificate and policy files.
 func (t *TLSConfig) load() error {
-	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
-		if err != nil {
-			return fmt.Errorf("cannot load Certification Authority data: %w", err)
-		}
-		t.Roots = x509.NewCertPool()
-		if !t.Roots.AppendCertsFromPEM(pem) {
-			return fmt.Errorf("cannot load Certification Authority data: no certificates in %s", t.CAFile)
-		}
+	cs := tlsconf.ClientSettings{Level: tlsconf.LookupLevel(t.Level), Wrapper: t.Wrapper,
+		LogLevel: t.LogLevel, NoteOffer: t.NoteOffer, CAFile: t.CAFile,
+		Keys: tlsconf.KeyFiles{CertFile: t.CertFile, KeyFile: t.KeyFile}}
+	if t.Settings != nil {
+		cs = *t.Settings
 	}
-	if t.CertFile != "" {
-		key := t.KeyFile
-		if key == "" {
-			key = t.CertFile
-		}
-		c, err := tls.LoadX509KeyPair(t.CertFile, key)
-		if err != nil {
-			return fmt.Errorf("cannot load certificate and key: %w", err)
-		}
-		t.certs = []tls.Certificate{c}
+	if t.Level == "" || t.Level == "none" {
+		cs.Level = tlsconf.LevelNone
 	}
+	c, err := cs.NewClient()
+	if err != nil {
+		return err
+	}
+	t.client = c
 	return nil
+}
+
+// tlsPolicy sets the security level for a destination as written in
+// the nexthop (smtp_tls_policy_maps, else main.cf). An invalid policy
+// fails the destination with "client TLS configuration problem".
+// XXX: Postfix reads the server's greeting before it reports that.
+func (a *attempt) tlsPolicy(dest string) bool {
+	a.dest = dest
+	p := a.cfg.TLS.client.PolicyFor(dest, a.cfg.warn)
+	if p.Level == tlsconf.LevelInvalid {
+		dsn := deliver.Simple(p.Status, p.Reason)
+		a.why = &dsn
+		return false
+	}
+	a.tlsLevel = p.Level
+	return true
 }
 
 // startTLS runs the TLS handshake on the session's connection. With
@@ -89,83 +97,35 @@ func (t *TLSConfig) load() error {
 // address, as Postfix does.
 func (s *session) startTLS() *failure {
 	cfg := s.a.cfg
-	conf := &tls.Config{ServerName: s.host, InsecureSkipVerify: true, Certificates: cfg.TLS.certs,
-		MinVersion: tls.VersionTLS10}
-	tc := tls.Client(s.conn, conf)
-	tc.SetDeadline(time.Now().Add(cfg.Timeouts.StartTLS))
-	if err := tc.Handshake(); err != nil {
+	tc := cfg.TLS.client
+	p := tc.PolicyFor(s.a.dest, func(string, ...any) {})
+	p.Level = s.a.tlsLevel
+	conf, err := tc.HandshakeConfig(p, s.host, s.a.nexthopDomain)
+	if err != nil {
+		cfg.warn("%s: %v: aborting TLS session", s.namaddrport, err)
+		return &failure{dsn: deliver.Simple("4.7.5", "Cannot start TLS: handshake failure"), throttle: true}
+	}
+	conn := tls.Client(s.conn, conf)
+	conn.SetDeadline(time.Now().Add(cfg.Timeouts.StartTLS))
+	if err := conn.Handshake(); err != nil {
+		cfg.info("SSL_connect error to %s: -1", s.namaddrport)
 		cfg.warn("TLS library problem: %v", err)
-		f := &failure{dsn: deliver.Simple("4.7.5", "Cannot start TLS: handshake failure"), throttle: true}
+		f := &failure{dsn: deliver.Simple("4.7.5", "Cannot start TLS: handshake failure"), throttle: s.a.tlsLevel != tlsMay}
 		f.retryPlain = s.a.tlsLevel == tlsMay
 		return f
 	}
-	st := tc.ConnectionState()
-	trust := s.checkPeer(&st)
-	if s.a.tlsLevel >= tlsVerify && trust != "Verified" {
-		return &failure{dsn: deliver.Simple("4.7.5",
-			"Server certificate not verified"), throttle: true}
+	st := conn.ConnectionState()
+	trust, why := tc.Verify(&st, p, s.host, s.a.nexthopDomain)
+	if why != "" && (p.Level.MustMatch() || cfg.TLS.LogLevel >= 2) {
+		cfg.info(why, s.namaddrport)
 	}
-	s.setConn(tc)
+	s.setConn(conn)
 	s.tlsState = &st
 	if cfg.TLS.LogLevel >= 1 {
-		cfg.info("%s TLS connection established to %s: %s", trust, s.namaddrport, tlsSummary(&st))
+		cfg.info("%s", tlsconf.Describe(&st, st.PeerCertificates[0]).LogLine(trust, false, st.DidResume, s.namaddrport))
+	}
+	if p.Level.MustMatch() && trust != "Verified" {
+		return &failure{dsn: deliver.Simple("4.7.5", "Server certificate not verified"), throttle: true}
 	}
 	return nil
-}
-
-// checkPeer classifies the server certificate as Postfix logs it:
-// Verified (trusted chain, matching name), Trusted (trusted chain) or
-// Untrusted.
-func (s *session) checkPeer(st *tls.ConnectionState) string {
-	if len(st.PeerCertificates) == 0 {
-		return "Anonymous"
-	}
-	opts := x509.VerifyOptions{Roots: s.a.cfg.TLS.Roots, Intermediates: x509.NewCertPool()}
-	for _, c := range st.PeerCertificates[1:] {
-		opts.Intermediates.AddCert(c)
-	}
-	leaf := st.PeerCertificates[0]
-	if _, err := leaf.Verify(opts); err != nil {
-		return "Untrusted"
-	}
-	if leaf.VerifyHostname(s.host) == nil || leaf.VerifyHostname(s.a.nexthopDomain) == nil {
-		return "Verified"
-	}
-	return "Trusted"
-}
-
-// tlsSummary is the protocol and cipher part of the log line.
-func tlsSummary(st *tls.ConnectionState) string {
-	bits := cipherBits(st.CipherSuite)
-	// XXX: Go's cipher names; OpenSSL names TLS 1.2 suites differently
-	// (ECDHE-RSA-AES256-GCM-SHA384).
-	return fmt.Sprintf("%s with cipher %s (%d/%d bits)", tlsVersion(st.Version),
-		tls.CipherSuiteName(st.CipherSuite), bits, bits)
-}
-
-func tlsVersion(v uint16) string {
-	switch v {
-	case tls.VersionTLS13:
-		return "TLSv1.3"
-	case tls.VersionTLS12:
-		return "TLSv1.2"
-	case tls.VersionTLS11:
-		return "TLSv1.1"
-	case tls.VersionTLS10:
-		return "TLSv1"
-	}
-	return "unknown"
-}
-
-func cipherBits(id uint16) int {
-	name := tls.CipherSuiteName(id)
-	switch {
-	case strings.Contains(name, "AES_256"), strings.Contains(name, "CHACHA20"):
-		return 256
-	case strings.Contains(name, "AES_128"):
-		return 128
-	case strings.Contains(name, "3DES"):
-		return 168
-	}
-	return 0
 }
