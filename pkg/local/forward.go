@@ -8,6 +8,7 @@ import (
 
 	"github.com/postern/postern/pkg/cleanup"
 	"github.com/postern/postern/pkg/deliver"
+	"github.com/postern/postern/pkg/mailbox"
 	"github.com/postern/postern/pkg/queue"
 )
 
@@ -64,7 +65,7 @@ func (f *forwarder) open(sender string) (*fwdInfo, error) {
 	path := filepath.Join(a.queueDir, "public", a.p.cleanupService)
 	cl, err := cleanup.Dial(path, a.p.ipcTimeout)
 	if err != nil {
-		a.warn("connect to public/%s: %v", a.p.cleanupService, err)
+		a.warn("connect to public/%s: %s", a.p.cleanupService, mailbox.ErrText(err))
 		return nil, err
 	}
 	msg, err := cl.Begin(cleanup.Meta{Origin: "forward", LocalUID: -1,
