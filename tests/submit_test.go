@@ -151,7 +151,7 @@ func TestSendmailQueuesMessage(t *testing.T) {
 	text := messageText(t, f)
 	for _, want := range []string{
 		fmt.Sprintf("Received: by mx.example.test (Postfix, from userid %d)\n\tid %s; ", os.Getuid(), id),
-		"\nMessage-Id: <", "\nFrom: ", "\nThis is a test message\n",
+		"\nMessage-Id: <", "\nFrom: ", "\n\nThis is a test message\n",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("message lacks %q:\n%s", want, text)

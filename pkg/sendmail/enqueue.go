@@ -43,9 +43,8 @@ func (o *smOptions) enqueue(r *submit.Reporter, cfg *config.Config, env Env) err
 		return submit.Fatalf(submit.ExUnavailable, "%s: %s", who, why)
 	}
 	if o.record {
+		// qmgr has the trace service mail the report (trace_flags).
 		fmt.Fprintf(env.Stdout, "Mail Delivery Status Report will be mailed to <%s>.\n", sender)
-		// XXX: the queue manager does not act on trace_flags yet.
-		r.Warn("-v: delivery status reports are not implemented in Postern's queue manager yet")
 	}
 	return nil
 }
@@ -122,7 +121,7 @@ func (o *smOptions) writeEnvelope(sw *submit.StreamWriter, sender string) {
 		sw.String(submit.RecAttr, queue.AttrEncoding+"="+o.encoding)
 	}
 	if o.record {
-		sw.String(submit.RecAttr, submit.AttrTraceFlags+"="+strconv.Itoa(traceRecord))
+		sw.String(submit.RecAttr, queue.AttrTraceFlags+"="+strconv.Itoa(traceRecord))
 	}
 }
 
