@@ -11,9 +11,6 @@ import (
 	"github.com/postern/postern/pkg/smtperr"
 )
 
-// Attributes of a maildrop file that go on to the queue file.
-const attrTraceFlags = "trace_flags"
-
 // feed passes one maildrop file to cleanup (pickup_copy()) and reports
 // whether the maildrop file may be removed: cleanup's Commit returned
 // (the message is durable in the incoming queue), or the message was
@@ -54,7 +51,8 @@ func (s *Service) feed(mf *maildropFile) bool {
 // envelope copies sender, attributes and pending recipients.
 func (s *Service) envelope(m *cleanup.Message, mf *maildropFile) {
 	env := mf.env
-	for _, name := range []string{queue.AttrEncoding, attrTraceFlags} {
+	// Attributes of a maildrop file that go on to the queue file.
+	for _, name := range []string{queue.AttrEncoding, queue.AttrTraceFlags} {
 		if v := env.Attr(name); v != "" {
 			m.SetAttr(name, v)
 		}

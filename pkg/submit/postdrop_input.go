@@ -172,15 +172,11 @@ func userAttrOK(name, value string) bool {
 		return value == "FULL" || value == "HDRS"
 	case queue.AttrRewrite:
 		return value == "local" || value == "remote"
-	case AttrTraceFlags:
+	case queue.AttrTraceFlags:
 		return value != "" && strings.Trim(value, "0123456789") == "" && len(value) < 8
 	}
 	return false
 }
-
-// AttrTraceFlags is the delivery request trace flags of sendmail -v and
-// -bv (MAIL_ATTR_TRACE_FLAGS), decimal.
-const AttrTraceFlags = "trace_flags"
 
 // printable is allprint(): non-empty printable ASCII.
 func Printable(s string) bool {
