@@ -15,11 +15,19 @@
 //     greeting, smtpd_client_restrictions when smtpd_delay_reject = no,
 //     then "220 $smtpd_banner";
 //   - commands HELO, EHLO, MAIL, RCPT, DATA, BDAT (CHUNKING), RSET, NOOP,
-//     QUIT, VRFY (disable_vrfy_command), ETRN, and STARTTLS, AUTH,
-//     XCLIENT, XFORWARD answering as Postfix does when the feature is
-//     off; EHLO keywords PIPELINING, SIZE, VRFY, ETRN,
-//     ENHANCEDSTATUSCODES, 8BITMIME, DSN, SMTPUTF8, CHUNKING, less
-//     smtpd_discard_ehlo_keywords;
+//     QUIT, VRFY (disable_vrfy_command), ETRN, STARTTLS (tls.go), AUTH
+//     (auth.go, through Dovecot: sasl.go), and XCLIENT, XFORWARD
+//     answering as Postfix does when the feature is off; EHLO keywords
+//     PIPELINING, SIZE, VRFY, ETRN, STARTTLS, AUTH, ENHANCEDSTATUSCODES,
+//     8BITMIME, DSN, SMTPUTF8, CHUNKING, less smtpd_discard_ehlo_keywords;
+//   - TLS: smtpd_tls_security_level (or smtpd_use_tls,
+//     smtpd_enforce_tls), smtpd_tls_wrappermode, certificates, protocols
+//     and cipher grades through pkg/tlsconf; plaintext pipelined after
+//     STARTTLS is discarded; SASL: smtpd_sasl_type = dovecot over
+//     smtpd_sasl_path, smtpd_sasl_(tls_)security_options,
+//     smtpd_sasl_mechanism_filter, smtpd_tls_auth_only,
+//     broken_sasl_auth_clients, smtpd_sasl_exceptions_networks
+//     (docs/tls-sasl.md);
 //   - MAIL FROM parameters SIZE (RFC 1870), BODY (RFC 6152), SMTPUTF8
 //     (RFC 6531), RET and ENVID (RFC 3461), AUTH (RFC 4954); RCPT TO
 //     parameters NOTIFY and ORCPT (RFC 3461, RFC 6533 utf-8 ORCPT);
@@ -62,8 +70,7 @@
 //
 // Parameters read: those listed in Params, those of pkg/resolve, and those of features that
 // make New fail because they are not implemented yet (see
-// unsupported.go): smtpd_sasl_auth_enable, smtpd_tls_security_level,
-// smtpd_use_tls, smtpd_enforce_tls, smtpd_tls_wrappermode, smtpd_milters,
+// unsupported.go): smtpd_milters,
 // smtpd_proxy_filter, smtpd_command_filter, smtpd_reject_footer(_maps),
 // smtpd_authorized_xclient_hosts, smtpd_authorized_xforward_hosts,
 // smtpd_authorized_verp_clients, smtpd_upstream_proxy_protocol,
@@ -73,8 +80,8 @@
 // smtpd_client_event_limit_exceptions) are enforced with the anvil
 // service through pkg/anvil; anvil.go says which command checks what.
 //
-// What smtpd does not do (yet): SASL,
-// TLS, access maps and the other table-based restrictions, recipient
+// What smtpd does not do (yet): Cyrus SASL, TLS client certificates,
+// access maps and the other table-based restrictions, recipient
 // validation (smtpd_reject_unlisted_recipient is logged as not done),
 // milters, postmaster notices (notify_classes), the fast flush service
 // behind ETRN. See docs/smtpd.md and docs/compatibility.md.
