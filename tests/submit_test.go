@@ -320,9 +320,10 @@ func TestSendmailMasterDown(t *testing.T) {
 }
 
 // TestSendmailStandaloneSMTP: sendmail -bs speaks SMTP on stdin/stdout;
-// the message goes through postdrop and pickup like any other.
+// the message goes through postdrop and pickup like any other. As
+// Postfix's stand-alone smtpd, it applies no smtpd restrictions.
 func TestSendmailStandaloneSMTP(t *testing.T) {
-	inst, bin := submitInstance(t)
+	inst, bin := submitInstance(t, "smtpd_client_restrictions = reject", "smtpd_recipient_restrictions = reject")
 	session := "EHLO client.example\r\nMAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.com>\r\n" +
 		"DATA\r\nSubject: bs\r\n\r\nhello over stdio\r\n.\r\nQUIT\r\n"
 	res := sendmailCmd(t, inst, bin, session, "-bs")

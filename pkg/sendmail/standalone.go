@@ -19,14 +19,15 @@ import (
 // standalone is sendmail -bs: an SMTP session on standard input and
 // output. Postfix's sendmail runs "smtpd -S", which, not being the mail
 // system, hands each message to postdrop; Postern runs pkg/smtpd in
-// this process with the same queue: every message becomes a maildrop
-// file through postdrop, so the submitting user owns it and pickup logs
-// the uid. The client is localhost[127.0.0.1]; the session logs as
-// smtpd, as Postfix's does.
+// this process in its stand-alone mode (no restrictions, TLS, SASL or
+// anvil, as Postfix's) with the same queue: every message becomes a
+// maildrop file through postdrop, so the submitting user owns it and
+// pickup logs the uid. The client is localhost[127.0.0.1]; the session
+// logs as smtpd, as Postfix's does.
 func standalone(r *submit.Reporter, cfg *config.Config, env Env, verbose int) error {
 	r.InitLog(cfg, "smtpd")
 	q := &postdropQueue{r: r, cfg: cfg, verbose: verbose}
-	srv, err := smtpd.New(cfg, smtpd.Deps{Queue: q})
+	srv, err := smtpd.New(cfg, smtpd.Deps{Queue: q, StandAlone: true})
 	if err != nil {
 		return submit.Fatalf(submit.ExUnavailable, "%v", err)
 	}

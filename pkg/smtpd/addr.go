@@ -119,7 +119,7 @@ func printable(s string, repl byte) string {
 func (s *session) extractAddr(arg string, allowEmpty, strict, smtputf8 bool, where string) (string, bool) {
 	p := s.addr.findAddr(arg)
 	ok := addrSyntaxOK(arg, p, allowEmpty, strict)
-	if ok && p.addr != "" {
+	if ok && p.addr != "" && !s.standAlone() {
 		ok = s.checkAddr(p.addr, smtputf8)
 	}
 	if !ok {

@@ -69,7 +69,7 @@ func (s *session) bdatFirst() string {
 		}
 		return "554 5.5.1 Error: no valid recipients"
 	}
-	if err := s.checkData(); err != "" {
+	if err := s.checkDataUnlessStandAlone(); err != "" {
 		return err
 	}
 	if s.tx.msg == nil {

@@ -21,7 +21,7 @@ func (s *session) cmdData(args []token) bool {
 	case s.tx.msg == nil:
 		s.noQueueFile()
 	default:
-		if err := s.checkData(); err != "" {
+		if err := s.checkDataUnlessStandAlone(); err != "" {
 			s.reply(err)
 			return false
 		}
@@ -36,11 +36,20 @@ func (s *session) cmdData(args []token) bool {
 	return false
 }
 
+// checkDataUnlessStandAlone runs the DATA restrictions, except in
+// stand-alone mode.
+func (s *session) checkDataUnlessStandAlone() string {
+	if s.standAlone() {
+		return ""
+	}
+	return s.checkData()
+}
+
 // finishMessage runs the end-of-data restrictions, commits the queue
 // file and answers (common_post_message_handling). The transaction ends
 // either way.
 func (s *session) finishMessage(bdat bool) bool {
-	if s.tx.err == errNone {
+	if s.tx.err == errNone && !s.standAlone() {
 		if err := s.checkEOD(); err != "" {
 			s.reply(err)
 			// As Postfix: only the queue file goes; the sender and

@@ -24,6 +24,9 @@ func (s *session) cmdEtrn(args []token) bool {
 		s.reply("501 Error: invalid parameter syntax")
 		return false
 	}
+	if s.standAlone() {
+		return s.etrnStandAlone()
+	}
 	if err := s.checkEtrn(domain); err != "" {
 		s.reply(err)
 		return false

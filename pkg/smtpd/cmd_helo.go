@@ -20,7 +20,7 @@ func (s *session) heloArg(args []token, syntax string) (string, bool) {
 		return "", false
 	}
 	name := joinArgs(args[1:])
-	if !s.p.delayReject {
+	if !s.p.delayReject && !s.standAlone() {
 		if err := s.checkHelo(name); err != "" {
 			s.reply(err)
 			return "", false

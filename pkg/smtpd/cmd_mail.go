@@ -71,8 +71,15 @@ func (s *session) mailFrom(args []token) bool {
 }
 
 // mailPolicy runs the checks after the syntax: sender restrictions when
-// not delayed, the rewrite context, SMTPUTF8 strictness and queue space.
+// not delayed, the rewrite context, SMTPUTF8 strictness and queue space;
+// in stand-alone mode only SMTPUTF8 strictness.
 func (s *session) mailPolicy(sender string, smtputf8 bool) string {
+	if s.standAlone() {
+		if s.p.strictSmtputf8 && !smtputf8 && sender != "" && !isASCII(sender) {
+			return "553 5.6.7 Must declare SMTPUTF8 to send unicode address"
+		}
+		return ""
+	}
 	if !s.p.delayReject {
 		if err := s.checkMail(sender); err != "" {
 			return err

@@ -64,7 +64,7 @@ func (s *session) cmdVrfy(args []token) bool {
 	}
 	saved := s.tx.smtputf8
 	s.tx.smtputf8 = s.tx.smtputf8 || smtputf8
-	err := s.checkRcpt(addr)
+	err := s.checkRcptUnlessStandAlone(addr)
 	s.tx.smtputf8 = saved
 	if err != "" {
 		s.reply(err)

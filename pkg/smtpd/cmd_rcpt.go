@@ -48,7 +48,7 @@ func (s *session) rcptTo(args []token) bool {
 		s.reply("553 5.6.7 Must declare SMTPUTF8 to send unicode address")
 		return false
 	}
-	if err := s.checkRcpt(rcpt); err != "" {
+	if err := s.checkRcptUnlessStandAlone(rcpt); err != "" {
 		s.reply(err)
 		return false
 	}
@@ -56,6 +56,15 @@ func (s *session) rcptTo(args []token) bool {
 		o.orcpt = "rfc822;" + strings.TrimSuffix(strings.TrimPrefix(args[2].text, "<"), ">")
 	}
 	return s.storeRcpt(rcpt, o)
+}
+
+// checkRcptUnlessStandAlone runs the recipient restrictions, except in
+// stand-alone mode.
+func (s *session) checkRcptUnlessStandAlone(rcpt string) string {
+	if s.standAlone() {
+		return ""
+	}
+	return s.checkRcpt(rcpt)
 }
 
 // rcptParam parses one RCPT TO parameter.

@@ -76,6 +76,10 @@
 // smtpd_authorized_verp_clients, smtpd_upstream_proxy_protocol,
 // smtpd_discard_ehlo_keyword_address_maps, smtpd_reject_unlisted_sender.
 //
+// Deps.StandAlone is the mode of "sendmail -bs" (Postfix's
+// SMTPD_STAND_ALONE): no restrictions, TLS, SASL or anvil limits
+// (standalone.go).
+//
 // Client connection count and rate limits (smtpd_client_*_limit, with
 // smtpd_client_event_limit_exceptions) are enforced with the anvil
 // service through pkg/anvil; anvil.go says which command checks what.

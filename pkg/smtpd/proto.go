@@ -73,7 +73,7 @@ func (s *session) greet() bool {
 		return false
 	}
 	s.ehloDiscard = s.p.ehloDiscard
-	if !s.p.delayReject {
+	if !s.p.delayReject && !s.standAlone() {
 		if err := s.checkClient(); err != "" {
 			s.accessDenied = err
 			s.reply(err)

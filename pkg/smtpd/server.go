@@ -52,6 +52,9 @@ type Deps struct {
 	SASLDir string
 	// SASLDial connects to the auth server; default net.Dialer.
 	SASLDial func(ctx context.Context, network, address string) (net.Conn, error)
+	// StandAlone is the mode of "sendmail -bs" (Postfix's smtpd -S run
+	// by a user): no restrictions, TLS, SASL or anvil (standalone.go).
+	StandAlone bool
 }
 
 // Server serves SMTP sessions. One Server per process; Serve may be
@@ -100,17 +103,26 @@ func New(cfg *config.Config, deps Deps) (*Server, error) {
 	if s.checks, err = newChecker(cfg); err != nil {
 		return nil, err
 	}
-	if s.anvil, err = newAnvilLimits(cfg, deps.Anvil, s.deps.OpenTable, s.log); err != nil {
-		return nil, err
-	}
-	if s.tls, err = setupTLS(cfg, s.log); err != nil {
-		return nil, err
-	}
-	if s.sasl, err = setupSASL(cfg, s.deps.OpenTable, &s.deps, s.log); err != nil {
+	if deps.StandAlone {
+		s.setupStandAlone()
+	} else if err := s.setupServices(cfg); err != nil {
 		return nil, err
 	}
 	warnUnlisted(cfg, s.log)
 	return s, nil
+}
+
+// setupServices sets up the anvil limits, TLS and SASL.
+func (s *Server) setupServices(cfg *config.Config) error {
+	var err error
+	if s.anvil, err = newAnvilLimits(cfg, s.deps.Anvil, s.deps.OpenTable, s.log); err != nil {
+		return err
+	}
+	if s.tls, err = setupTLS(cfg, s.log); err != nil {
+		return err
+	}
+	s.sasl, err = setupSASL(cfg, s.deps.OpenTable, &s.deps, s.log)
+	return err
 }
 
 func (s *Server) defaults(cfg *config.Config) {
