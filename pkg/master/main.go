@@ -238,7 +238,14 @@ func monitor(args []string) {
 			rest = append(rest, a)
 		}
 	}
-	cmd := exec.Command("/proc/self/exe", rest...)
+	// The program's own path, not /proc/self/exe: the kernel names a
+	// process after the file it executes, and ps, pidof, pgrep -x and
+	// monitoring checks look for "master", not "exe".
+	self, err := os.Executable()
+	if err != nil {
+		maillog.Fatal("fork: %s", strerror(err))
+	}
+	cmd := exec.Command(self, rest...)
 	cmd.Args[0] = os.Args[0]
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{w}
