@@ -29,7 +29,9 @@
 // duplicate_filter_limit, authorized_mailq_users, authorized_flush_users,
 // mail_owner, fast_flush_domains, trigger_timeout, showq_service_name,
 // queue_service_name, pickup_service_name, flush_service_name,
-// mail_name, alternate_config_directories.
+// mail_name, and, when it runs set-group-ID with a non-default
+// configuration directory, alternate_config_directories and
+// multi_instance_directories of the default main.cf.
 package postqueue
 
 import (
@@ -57,6 +59,10 @@ type Env struct {
 	UID    int  // real user ID
 	EUID   int  // effective user ID
 	Log    bool // also send messages to the mail log
+	// Untrusted is config.Unsafe(): the command runs set-group-ID, so a
+	// non-default configuration directory (-c, $MAIL_CONFIG) must be
+	// authorized by the default main.cf.
+	Untrusted bool
 }
 
 // fatal is an error that ends the command.
@@ -71,7 +77,7 @@ func fail(format string, args ...any) error {
 // Main runs postqueue with the process's environment.
 func Main() {
 	os.Exit(Run(Env{Args: os.Args, Stdout: os.Stdout, Stderr: os.Stderr,
-		UID: os.Getuid(), EUID: os.Geteuid(), Log: true}))
+		UID: os.Getuid(), EUID: os.Geteuid(), Log: true, Untrusted: config.Unsafe()}))
 }
 
 // Run runs postqueue and returns the exit status.
@@ -102,6 +108,31 @@ func (c *cmd) fatal(msg string) {
 	}
 }
 
+// loadConfig reads main.cf from dir; when the command runs set-group-ID
+// a non-default dir must be authorized (mail_conf_suck()).
+func (c *cmd) loadConfig(dir string) (*config.Config, error) {
+	if dir != config.DefaultConfigDirectory && c.env.Untrusted {
+		err := config.CheckSetgidConfigDir(dir)
+		var ue *config.UnauthorizedDirError
+		if errors.As(err, &ue) {
+			c.errorf("%s", ue.Complaint())
+		}
+		if err != nil {
+			return nil, fail("%s", err)
+		}
+	}
+	cfg, err := config.Load(dir)
+	if err != nil {
+		return nil, fail("%s", err)
+	}
+	return cfg, nil
+}
+
+// errorf prints an error that is not fatal yet (msg_error).
+func (c *cmd) errorf(format string, args ...any) {
+	fmt.Fprintf(c.env.Stderr, "postqueue: error: %s\n", fmt.Sprintf(format, args...))
+}
+
 func (c *cmd) warn(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	fmt.Fprintf(c.env.Stderr, "postqueue: warning: %s\n", msg)
@@ -123,9 +154,9 @@ func (c *cmd) run() error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(config.ConfigDir(dir))
+	cfg, err := c.loadConfig(config.ConfigDir(dir))
 	if err != nil {
-		return fail("%s", err)
+		return err
 	}
 	c.cfg = cfg
 	if c.env.Log {
