@@ -23,12 +23,14 @@ func (c *cmd) checkFatal() bool {
 		c.script.Log(maillog.LevelFatal, "unable to create missing queue directories")
 		return false
 	}
+	// post-install create-missing runs postconf before the master.cf
+	// test: its warnings come first, a missing master.cf among them.
+	if !c.runPostconf() {
+		return false
+	}
 	mf, err := config.ReadMaster(c.path("config_directory", "master.cf"))
 	if os.IsNotExist(err) {
 		c.script.Log(maillog.LevelFatal, "no "+c.dir+"/master.cf file found")
-		return false
-	}
-	if !c.runPostconf() {
 		return false
 	}
 	if c.cfg.Get("maillog_file") != "" && !hasService(mf, "postlog", "unix-dgram") {

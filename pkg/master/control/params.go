@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/postern/postern/pkg/config"
+	"github.com/postern/postern/pkg/maillog"
 )
 
 // What Postfix's mail_params_init() (global/mail_params.c, 3.7.11) checks
@@ -203,37 +204,62 @@ func checkHostnames(cfg *config.Config, main string) error {
 		if err := checkLength(name, v, 1, 0); err != nil {
 			return err
 		}
-		if !validHostname(v) {
+		if gripe := hostnameGripe(v); gripe != "" {
+			maillog.Warn("valid_hostname: %s", gripe)
 			return fmt.Errorf("file %s: parameter %s: bad parameter value: %s", main, name, v)
 		}
 	}
 	return nil
 }
 
-// validHostname is util/valid_hostname.c without wildcards: RFC 1035
-// labels of letters, digits, '-' (not first or last) and '_', at most
-// 63 characters each and 255 in all, not all numeric.
-func validHostname(name string) bool {
-	if name == "" || len(name) > 255 {
-		return false
+// hostnameGripe is util/valid_hostname.c without wildcards: "" for a
+// valid name, else the warning valid_hostname() logs. A name has RFC 1035
+// labels of letters, digits, '-' (not first or last) and '_', at most 63
+// characters each and 255 in all, and is not all numeric.
+func hostnameGripe(name string) string {
+	if name == "" {
+		return "empty hostname"
 	}
-	numeric := true
-	for _, label := range strings.Split(name, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			ch := label[i]
-			switch {
-			case ch >= '0' && ch <= '9':
-			case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch == '_', ch == '-':
-				numeric = false
-			default:
-				return false
+	show := name
+	if len(show) > 100 {
+		show = show[:100]
+	}
+	labelLen, numeric := 0, true
+	for i := 0; i < len(name); i++ {
+		ch := name[i]
+		switch {
+		case isAlnum(ch) || ch == '_':
+			labelLen++
+			if labelLen > 63 {
+				return "hostname label too long: " + show
 			}
+			numeric = numeric && ch >= '0' && ch <= '9'
+		case ch == '.':
+			if labelLen == 0 || i+1 == len(name) {
+				return "misplaced delimiter: " + show
+			}
+			labelLen = 0
+		case ch == '-':
+			numeric = false
+			labelLen++
+			if labelLen == 1 || i+1 == len(name) || name[i+1] == '.' {
+				return "misplaced hyphen: " + show
+			}
+		default:
+			return fmt.Sprintf("invalid character %d(decimal): %s", ch, show)
 		}
 	}
-	return !numeric
+	if numeric {
+		return "numeric hostname: " + show
+	}
+	if len(name) > 255 {
+		return fmt.Sprintf("bad length %d for %s...", len(name), show)
+	}
+	return ""
+}
+
+func isAlnum(ch byte) bool {
+	return ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z'
 }
 
 // checkMynetworks: the mynetworks default is computed from

@@ -96,14 +96,21 @@ func TestCheckParams(t *testing.T) {
 	}
 }
 
-func TestValidHostname(t *testing.T) {
-	for name, want := range map[string]bool{
-		"mx.example.com": true, "a_b.example": true, "x-1.example": true, "localhost": true,
-		"": false, "a..b": false, ".a": false, "a.": false, "-a.b": false, "a-.b": false,
-		"1.2.3.4": false, "a b": false, strings.Repeat("a", 64) + ".b": false,
+func TestHostnameGripe(t *testing.T) {
+	for name, want := range map[string]string{
+		"mx.example.com": "", "a_b.example": "", "x-1.example": "", "localhost": "",
+		"":                             "empty hostname",
+		"a..b":                         "misplaced delimiter: a..b",
+		".a":                           "misplaced delimiter: .a",
+		"a.":                           "misplaced delimiter: a.",
+		"-a.b":                         "misplaced hyphen: -a.b",
+		"a-.b":                         "misplaced hyphen: a-.b",
+		"1.2.3.4":                      "numeric hostname: 1.2.3.4",
+		"a b":                          "invalid character 32(decimal): a b",
+		strings.Repeat("a", 64) + ".b": "hostname label too long: " + strings.Repeat("a", 64) + ".b",
 	} {
-		if got := validHostname(name); got != want {
-			t.Errorf("validHostname(%q) = %v", name, got)
+		if got := hostnameGripe(name); got != want {
+			t.Errorf("hostnameGripe(%q) = %q, want %q", name, got, want)
 		}
 	}
 }
