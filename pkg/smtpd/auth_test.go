@@ -2,13 +2,18 @@ package smtpd
 
 import (
 	"encoding/base64"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/postern/postern/pkg/cleanup"
+	"github.com/postern/postern/pkg/queue"
 	"github.com/postern/postern/pkg/sasl/dovecottest"
 )
 
@@ -182,4 +187,72 @@ func TestAuthNotEnabled(t *testing.T) {
 	c.reply()
 	c.expect("AUTH PLAIN", "503 5.5.1 Error: authentication not enabled")
 	c.expect("MAIL FROM:<a@example.com> AUTH=<>", "250 2.1.0 Ok")
+}
+
+// TestAuthReceivedHeader: through the real in-process cleanup, a
+// message sent over TLS after AUTH gets Postfix's Received: header with
+// the TLS comment (smtpd_tls_received_header), the login
+// (smtpd_sasl_authenticated_header) and "with ESMTPSA".
+func TestAuthReceivedHeader(t *testing.T) {
+	dc := dovecottest.Start(t, authUsers)
+	ca, leaf := tlsCertFiles(t)
+	dir := t.TempDir()
+	l, err := queue.NewLayoutFrom(filepath.Join(dir, "spool"), []string{"deferred", "defer"}, 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Mkdirs(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(map[string]string{"queue_directory": l.Dir, "mynetworks": "192.0.2.0/24",
+		"smtpd_sasl_auth_enable": "yes", "smtpd_sasl_type": "dovecot", "smtpd_sasl_path": dc.Socket,
+		"smtpd_sasl_authenticated_header": "yes", "smtpd_tls_received_header": "yes",
+		"smtpd_tls_security_level": "may", "smtpd_tls_cert_file": leaf.CertFile, "smtpd_tls_key_file": leaf.KeyFile})
+	cl, err := cleanup.New(cfg, cleanup.Options{Layout: l, Wake: func() {}, Logf: func(string, string, ...any) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	srv, err := New(cfg, Deps{Queue: CleanupQueue{C: cl}, Log: &testLog{}, Names: noNames{},
+		FreeSpace: func(string) (int64, error) { return 1 << 40, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cconn, server := net.Pipe()
+	go srv.Serve(server)
+	c := &client{t: t, conn: cconn, r: newReader(cconn)}
+	defer cconn.Close()
+	c.reply()
+	c.cmd("EHLO client.example")
+	c.starttls(tlsClientConfig(ca))
+	c.cmd("EHLO client.example")
+	c.expect("AUTH PLAIN "+authB64("\x00alice\x00wonderland"), "235 2.7.0 Authentication successful")
+	c.expect("MAIL FROM:<alice@example.com>", "250 2.1.0 Ok")
+	c.expect("RCPT TO:<friend@remote.example>", "250 2.1.5 Ok")
+	c.expect("DATA", "354 End data with <CR><LF>.<CR><LF>")
+	id, ok := strings.CutPrefix(c.cmd("Subject: t\r\n\r\nhi\r\n."), "250 2.0.0 Ok: queued as ")
+	if !ok {
+		t.Fatal("not queued")
+	}
+	c.expect("QUIT", "221 2.0.0 Bye")
+	_, path, err := l.Find(id, "incoming")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := queue.Open(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	content, _ := io.ReadAll(f.Content())
+	want := regexp.MustCompile(`^Received: from client\.example \(localhost \[127\.0\.0\.1\]\)\n` +
+		`\t\(using TLSv1\.3 with cipher TLS_\S+ \(\d+/\d+ bits\)\n` +
+		`\t key-exchange \S+ server-signature RSA-PSS \(2048 bits\) server-digest SHA256\)\n` +
+		`\t\(No client certificate requested\)\n` +
+		`\t\(Authenticated sender: alice\)\n` +
+		`\tby mx\.example\.com \(Postfix\) with ESMTPSA id ` + id + `\n` +
+		`\tfor <friend@remote\.example>; `)
+	if !want.Match(content) {
+		t.Errorf("Received: header:\n%s", content)
+	}
 }
