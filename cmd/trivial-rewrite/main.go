@@ -34,7 +34,8 @@ func open(s *server.Server) error {
 
 func serve(s *server.Server, c net.Conn) {
 	timeout, _ := s.Config.Duration("ipc_timeout")
-	if err := resolver.Serve(c, timeout, true); err != nil {
+	// Stand-alone (-S) there is no post-accept announcement.
+	if err := resolver.Serve(c, timeout, !s.Standalone()); err != nil {
 		maillog.Warn("%v", err)
 	}
 }

@@ -117,6 +117,11 @@ type Server struct {
 	retireAt   time.Time
 }
 
+// Standalone reports whether the daemon runs without the master (-S),
+// serving standard input; Postfix's servers then skip the post-accept
+// hook (a trivial-rewrite -S does not announce its protocol).
+func (s *Server) Standalone() bool { return s.flags.standalone }
+
 // Conn is what a single or multi server's service function gets.
 type Conn = net.Conn
 

@@ -28,6 +28,18 @@ func TestParseFlags(t *testing.T) {
 	}
 }
 
+func TestStandalone(t *testing.T) {
+	for argv, want := range map[string]bool{"-S": true, "-lSz": true, "-l": false} {
+		f, err := parseFlags([]string{argv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := (&Server{flags: f}); s.Standalone() != want {
+			t.Errorf("%s: Standalone() = %v", argv, s.Standalone())
+		}
+	}
+}
+
 func TestParseFlagsErrors(t *testing.T) {
 	for argv, want := range map[string]string{
 		"-x":   "invalid option: x",
