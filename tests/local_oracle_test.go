@@ -169,6 +169,7 @@ var (
 	loLogPrefix = regexp.MustCompile(`^\S+ +\d+ [\d:]+ \S+ postfix/(local|error)\[\d+\]: (.*)$`)
 	loQueueID   = regexp.MustCompile(`\b[0-9A-F]{10,12}\b`)
 	loDelays    = regexp.MustCompile(`delay=[0-9.]+, delays=[0-9./]+`)
+	loBoundary  = regexp.MustCompile(`QID\.\d+/`)
 )
 
 // loAgentLines returns the normalized local and error agent log lines.
@@ -176,7 +177,9 @@ func loAgentLines(log, dir string) []string {
 	var out []string
 	for _, l := range strings.Split(log, "\n") {
 		m := loLogPrefix.FindStringSubmatch(l)
-		if m == nil || strings.Contains(m[2], "warning:") {
+		// The bounce daemon logs notices in Postfix; Postern's local
+		// sends a notice for an owner- alias itself.
+		if m == nil || strings.Contains(m[2], "warning:") || strings.Contains(m[2], " notification: ") {
 			continue
 		}
 		s := loQueueID.ReplaceAllString(strings.ReplaceAll(m[2], dir, "DIR"), "QID")
@@ -188,13 +191,18 @@ func loAgentLines(log, dir string) []string {
 
 // loNormalizeMbox keeps what the local agents write: the From_ line
 // without its date, the headers without Received:, Message-Id: and
-// Date: (they come from the two different submission paths), and the
-// body.
+// Date: (they come from the two different submission paths, and
+// cleanup adds Date: at another place in notices), queue IDs as QID,
+// and the body.
 func loNormalizeMbox(text, dir string) string {
 	var b strings.Builder
 	skipping := false
-	for _, l := range strings.Split(strings.ReplaceAll(text, dir, "DIR"), "\n") {
+	text = loQueueID.ReplaceAllString(strings.ReplaceAll(text, dir, "DIR"), "QID")
+	text = loBoundary.ReplaceAllString(text, "QID.T/")
+	for _, l := range strings.Split(text, "\n") {
 		switch {
+		case strings.HasPrefix(l, "Date: ") || strings.HasPrefix(l, "Message-Id: "):
+			continue
 		case strings.HasPrefix(l, "From ") && strings.Contains(l, "  "):
 			l = l[:strings.Index(l, "  ")]
 		case strings.HasPrefix(l, "Received:"):
@@ -218,7 +226,8 @@ func TestLocalOracle(t *testing.T) {
 	writeUserFile(t, b, ".forward", a.name+"\n")
 	aliases := "postmaster: root\nroot: " + a.name + "\n" +
 		"cmdtest: \"|/bin/sh -c 'env | sort > OUT/cmd.env; cat > OUT/cmd.msg'\"\n" +
-		"filetest: OUT/file.mbox\nlisttest: :include:OUT/list.txt\n"
+		"filetest: OUT/file.mbox\nlisttest: :include:OUT/list.txt\n" +
+		"failcmd: \"|/bin/sh -c 'echo no such list; exit 1'\"\nowner-failcmd: " + a.name + "\n"
 	common := []string{"myhostname = mx.example.test", "mydestination = mx.example.test",
 		"recipient_delimiter = +", "biff = no", "local_recipient_maps =", "default_transport = discard",
 		"minimal_backoff_time = 300s"}
@@ -244,6 +253,7 @@ func TestLocalOracle(t *testing.T) {
 		{"extension", a.name + "+news" + dom, "", 1},
 		{"unknown", "nosuchuser" + dom, "", 1},
 		{"loop", a.name + dom, "Delivered-To: " + a.name + dom + "\n", 1},
+		{"owner notice", "failcmd" + dom, "", 2},
 	}
 	total := 0
 	for i, c := range cases {
@@ -300,6 +310,11 @@ func loCompareOutputs(t *testing.T, rp *localOracle, ls *localSetup, a localUser
 	for _, p := range pairs {
 		want := loDropForwardedOrigTo(loNormalizeMbox(loRead(p.real), p.rdir))
 		got := loDropForwardedOrigTo(loNormalizeMbox(loRead(p.ours), p.odir))
+		// Known difference (docs/local.md): the owner notice names the
+		// owner where Postfix names the message's sender.
+		got = strings.NewReplacer("X-Postfix-Sender: rfc822; owner-failcmd@mx.example.test",
+			"X-Postfix-Sender: rfc822; alice@example.org",
+			"Return-Path: <owner-failcmd@mx.example.test>", "Return-Path: <alice@example.org>").Replace(got)
 		if want != got || want == "" {
 			t.Errorf("%s differs:\n--- real\n%s\n--- postern\n%s", p.name, want, got)
 		}

@@ -44,7 +44,7 @@ func (s state) deliverCommand(usr userAttr, command string) result {
 	if res.status == "" {
 		return s.sent("2.0.0", "delivered to command: "+command)
 	}
-	return s.bounceWorkaround(res.status, res.text)
+	return s.bounceWorkaround(unixDSN(res.status, res.text, res.diag))
 }
 
 // commandEnv is the message context a command gets.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/postern/postern/pkg/deliver"
 	"github.com/postern/postern/pkg/mailbox"
 )
 
@@ -20,7 +21,7 @@ func (s state) deliverFile(usr userAttr, path string) result {
 		return ok
 	}
 	if a.p.fileMask&s.msg.expType == 0 {
-		return s.bounceWorkaround("5.7.1", "mail to file is restricted")
+		return s.bounceWorkaround(deliver.Simple("5.7.1", "mail to file is restricted"))
 	}
 	if s.traceOnly() {
 		return s.sent("2.0.0", "delivers to file: "+path)
@@ -41,7 +42,7 @@ func (s state) deliverFile(usr userAttr, path string) result {
 		resp.Error = &mailbox.Error{Status: "5.7.1", Text: "file is executable"}
 	}
 	if e := resp.Error; e != nil {
-		return s.bounceWorkaround(e.Status, fmt.Sprintf("cannot append message to file %s: %s", path, e.Text))
+		return s.bounceWorkaround(unixDSN(e.Status, fmt.Sprintf("cannot append message to file %s: %s", path, e.Text), e.Diag))
 	}
 	return s.sent("2.0.0", "delivered to file: "+path)
 }

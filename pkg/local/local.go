@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/postern/postern/pkg/bounce"
 	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/deliver"
 	"github.com/postern/postern/pkg/dict"
@@ -16,20 +17,21 @@ import (
 // Agent is the local delivery agent of one process: its settings, its
 // open tables and its helpers. It serves one request at a time.
 type Agent struct {
-	p        *params
-	service  string // master.cf service name: relay= in the log
-	env      *deliver.Env
-	aliases  *aliasMaps
-	mboxTr   *dict.Maps // mailbox_transport_maps
-	mboxCmd  *dict.Maps // mailbox_command_maps
-	fallback *dict.Maps // fallback_transport_maps
-	resolver *resolve.Resolver
-	runner   *mailbox.Runner
-	client   *deliver.Client // deliver_pass() to other transports
-	queueDir string
-	info     func(string, ...any)
-	warn     func(string, ...any)
-	now      func() time.Time
+	p         *params
+	service   string // master.cf service name: relay= in the log
+	env       *deliver.Env
+	aliases   *aliasMaps
+	mboxTr    *dict.Maps // mailbox_transport_maps
+	mboxCmd   *dict.Maps // mailbox_command_maps
+	fallback  *dict.Maps // fallback_transport_maps
+	resolver  *resolve.Resolver
+	runner    *mailbox.Runner
+	client    *deliver.Client // deliver_pass() to other transports
+	queueDir  string
+	bounceSet bounce.Settings // for notices to owner- aliases
+	info      func(string, ...any)
+	warn      func(string, ...any)
+	now       func() time.Time
 }
 
 // Options are what New cannot read from main.cf.
@@ -58,6 +60,9 @@ func New(cfg *config.Config, opts Options) (*Agent, error) {
 		a.warn("sun_mailtool_compatibility: deprecated parameter, use \"mailbox_delivery_lock = dotlock\" instead")
 	}
 	a.queueDir = cfg.Get("queue_directory")
+	if a.bounceSet, err = bounce.SettingsFromConfig(cfg, func(m string) { a.warn("%s", m) }); err != nil {
+		return nil, err
+	}
 	a.client = &deliver.Client{QueueDir: a.queueDir, IPCTimeout: p.ipcTimeout}
 	a.runner = mailbox.NewRunner("local", nil)
 	if err := a.open(cfg); err != nil {

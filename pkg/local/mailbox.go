@@ -129,7 +129,7 @@ func (s *state) mailboxResult(usr userAttr, path string, resp *mailbox.Response)
 		a.warn("specify \"strict_mailbox_ownership = no\" to ignore mailbox ownership mismatch")
 	}
 	if e := resp.Error; e != nil {
-		return s.bounceOrDefer(e.Status, fmt.Sprintf("cannot update mailbox %s for user %s. %s", path, s.msg.user, e.Text))
+		return s.fail(unixDSN(e.Status, fmt.Sprintf("cannot update mailbox %s for user %s. %s", path, s.msg.user, e.Text), e.Diag))
 	}
 	r := s.sent("2.0.0", "delivered to mailbox")
 	if a.p.biff {
@@ -193,7 +193,7 @@ func (s state) deliverMaildir(usr userAttr, path string) result {
 			a.warn("maildir access problem for UID/GID=%d/%d: %s", usr.uid, usr.gid, e.Text)
 			a.warn("perhaps you need to create the maildirs in advance")
 		}
-		return s.bounceOrDefer(e.Status, "maildir delivery failed: "+e.Text)
+		return s.fail(unixDSN(e.Status, "maildir delivery failed: "+e.Text, e.Diag))
 	}
 	return s.sent("2.0.0", "delivered to maildir")
 }

@@ -31,9 +31,11 @@ type pipeArgs struct {
 }
 
 // pipeResult is a command's outcome: status "" when it succeeded, else
-// the DSN status (4.x.x defers, 5.x.x bounces) and text.
+// the DSN status (4.x.x defers, 5.x.x bounces), the text, and the
+// diagnostic for the delivery status notice ("x-unix; DIAG": the
+// command output, or the <sysexits.h> text when there is none).
 type pipeResult struct {
-	status, text string
+	status, text, diag string
 }
 
 // outputLimit is how much command output is kept for the reason
@@ -56,11 +58,11 @@ func (a *Agent) pipeCommand(ctx context.Context, args *pipeArgs, content io.Read
 	cmd := buildCommand(args)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return pipeResult{"4.3.0", "Delivery failed: " + mailbox.ErrText(err)}
+		return pipeResult{"4.3.0", "Delivery failed: " + mailbox.ErrText(err), "system resource problem"}
 	}
 	outR, outW, err := os.Pipe()
 	if err != nil {
-		return pipeResult{"4.3.0", "Delivery failed: " + mailbox.ErrText(err)}
+		return pipeResult{"4.3.0", "Delivery failed: " + mailbox.ErrText(err), "system resource problem"}
 	}
 	cmd.Stdout, cmd.Stderr = outW, outW
 	err = a.runner.Privs.Start(cmd, args.cred)
@@ -218,19 +220,30 @@ func (a *Agent) waitCommand(ctx context.Context, cmd *exec.Cmd, args *pipeArgs, 
 	}
 	out := <-output
 	if timedOut {
-		return pipeResult{"5.3.0", fmt.Sprintf("Command time limit exceeded: \"%s\"%s", args.command, withOutput(out))}
+		return pipeResult{"5.3.0", fmt.Sprintf("Command time limit exceeded: \"%s\"%s", args.command, withOutput(out)),
+			outputOr(out, "internal software error")}
 	}
 	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	switch {
 	case ws.Signaled():
-		return pipeResult{"4.3.0", fmt.Sprintf("Command died with signal %d: \"%s\"%s", int(ws.Signal()), args.command, withOutput(out))}
+		return pipeResult{"4.3.0", fmt.Sprintf("Command died with signal %d: \"%s\"%s", int(ws.Signal()), args.command, withOutput(out)),
+			outputOr(out, "internal software error")}
 	case ws.ExitStatus() != 0:
 		return exitResult(args, ws.ExitStatus(), out)
 	case writeErr != nil:
 		status := mailbox.DSNFor(writeErr, "5.3.0")
-		return pipeResult{status, fmt.Sprintf("Command failed: error writing message: %s: \"%s\"", mailbox.ErrText(writeErr), args.command)}
+		return pipeResult{status, fmt.Sprintf("Command failed: error writing message: %s: \"%s\"", mailbox.ErrText(writeErr), args.command),
+			"input/output error"}
 	}
 	return pipeResult{}
+}
+
+// outputOr is the command output, or def when there is none.
+func outputOr(out, def string) string {
+	if out == "" {
+		return def
+	}
+	return out
 }
 
 func withOutput(out string) string {
@@ -244,12 +257,13 @@ func withOutput(out string) string {
 func exitResult(args *pipeArgs, code int, out string) pipeResult {
 	if deliver.ValidStatus(out) > 0 {
 		status, text := deliver.SplitStatus("5.3.0", out)
-		return pipeResult{status, text}
+		return pipeResult{status, text, text}
 	}
 	if d, ok := sysExits[code]; ok {
-		return pipeResult{d.dsn, d.text + withOutput(out)}
+		return pipeResult{d.dsn, d.text + withOutput(out), outputOr(out, d.text)}
 	}
-	return pipeResult{"5.3.0", fmt.Sprintf("Command died with status %d: \"%s\"%s", code, args.command, withOutput(out))}
+	return pipeResult{"5.3.0", fmt.Sprintf("Command died with status %d: \"%s\"%s", code, args.command, withOutput(out)),
+		outputOr(out, fmt.Sprintf("unknown mail system error %d", code))}
 }
 
 // sysExits are the <sysexits.h> codes (global/sys_exits.c).

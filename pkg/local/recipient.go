@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/postern/postern/pkg/deliver"
 	"github.com/postern/postern/pkg/local/users"
 	"github.com/postern/postern/pkg/mailbox"
 )
@@ -25,7 +26,7 @@ func (s state) deliverRecipient(usr userAttr) result {
 		return ok
 	}
 	if s.job.loopFound(m.rcpt.address) {
-		return s.bounceWorkaround("5.4.6", "mail forwarding loop for "+m.rcpt.address)
+		return s.bounceWorkaround(deliver.Simple("5.4.6", "mail forwarding loop for "+m.rcpt.address))
 	}
 	if m.delivered == "" {
 		m.delivered = m.rcpt.address

@@ -72,10 +72,25 @@ func (s *state) deferTo(status, reason string) result {
 // bounceOrDefer records a failure as a bounce or a deferral by its
 // status class.
 func (s *state) bounceOrDefer(status, reason string) result {
-	if status != "" && status[0] == '4' {
-		return s.deferTo(status, reason)
+	return s.fail(deliver.Simple(status, reason))
+}
+
+// fail records a failure with its full DSN, by its status class.
+func (s *state) fail(dsn deliver.DSN) result {
+	if dsn.Status != "" && dsn.Status[0] == '4' {
+		return s.record(deliver.Deferred, dsn)
 	}
-	return s.bounce(status, reason)
+	return s.record(deliver.Bounced, dsn)
+}
+
+// unixDSN is dsb_unix(): a status with a reason and, when diag is not
+// empty, the diagnostic "x-unix; DIAG" for the delivery status notice.
+func unixDSN(status, reason, diag string) deliver.DSN {
+	dsn := deliver.Simple(status, reason)
+	if diag != "" {
+		dsn.DiagType, dsn.DiagText = "x-unix", diag
+	}
+	return dsn
 }
 
 // settle gives the queue recipient its final result.

@@ -13,6 +13,10 @@ type Error struct {
 	Status string
 	Text   string
 	Errno  syscall.Errno
+	// Diag is the diagnostic text for a delivery status notice
+	// (Diagnostic-Code: x-unix; ...), "" when there is none: Postfix's
+	// dsb_unix() gives read and write errors "input/output error".
+	Diag string
 }
 
 func (e *Error) Error() string { return e.Status + " " + e.Text }

@@ -75,6 +75,9 @@ func (m *Maildir) Deliver(prefix string, content io.Reader, flags int) (string, 
 	return newFile, nil
 }
 
+// ioErrorText is the <sysexits.h> text of EX_IOERR.
+const ioErrorText = "input/output error"
+
 func createExcl(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 }
@@ -108,8 +111,10 @@ func AppendMessage(f *os.File, prefix string, content io.Reader, flags int) *Err
 	case err == nil:
 		return nil
 	case errors.As(err, new(*ReadError)):
-		return &Error{Status: "4.3.0", Text: "error reading message: " + errText(errors.Unwrap(err))}
+		return &Error{Status: "4.3.0", Text: "error reading message: " + errText(errors.Unwrap(err)), Diag: ioErrorText}
 	default:
-		return errorf(err, "5.3.0", "error writing message: %s", errText(err))
+		e := errorf(err, "5.3.0", "error writing message: %s", errText(err))
+		e.Diag = ioErrorText
+		return e
 	}
 }
