@@ -100,6 +100,7 @@ type Meta struct {
 	SASLUser   string // SASL login name
 	SASLSender string // AUTH= parameter of MAIL FROM
 	TLS        string // Received: text for TLS, e.g. "(using TLSv1.3 with cipher ... (256/256 bits))"; "" without TLS
+	TLSActive  bool   // the session is encrypted (ESMTPS), even when TLS is "" (smtpd_tls_received_header = no)
 	Origin     string // "smtpd", "pickup", "sendmail", "bounce"
 	LocalUID   int    // submitting user for pickup/sendmail; -1 unknown
 	FullName   string // sender full name (sendmail -F) for a generated From:

@@ -57,7 +57,7 @@ func (m *Message) receivedSMTP(date string) string {
 	if mt.Protocol != "" {
 		with = " with " + mt.Protocol
 		// RFC 3848 is defined for ESMTP only.
-		if mt.Protocol == "ESMTP" && mt.TLS != "" {
+		if mt.Protocol == "ESMTP" && (mt.TLSActive || mt.TLS != "") {
 			with += "S"
 		}
 		if mt.Protocol == "ESMTP" && mt.SASLUser != "" {

@@ -16,7 +16,7 @@ func (q CleanupQueue) Begin(m Meta) (Message, error) {
 	msg, err := q.C.Begin(cleanup.Meta{
 		ClientName: m.ClientName, ClientAddr: m.ClientAddr, ClientPort: m.ClientPort,
 		Helo: m.Helo, Protocol: m.Protocol, SASLMethod: m.SASLMethod, SASLUser: m.SASLUser,
-		SASLSender: m.SASLSender, TLS: m.TLS, Origin: "smtpd", LocalUID: -1, RewriteContext: m.RewriteContext,
+		SASLSender: m.SASLSender, TLS: m.TLS, TLSActive: m.TLSActive, Origin: "smtpd", LocalUID: -1, RewriteContext: m.RewriteContext,
 	})
 	if err != nil {
 		return nil, err

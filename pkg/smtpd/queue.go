@@ -21,6 +21,7 @@ type Meta struct {
 	SASLUser       string
 	SASLSender     string // AUTH= parameter of MAIL FROM
 	TLS            string // Received: TLS comment (smtpd_tls_received_header), "" for none
+	TLSActive      bool   // the session is encrypted: "with ESMTPS" in Received
 	RewriteContext string // "local" or "remote" (local_header_rewrite_clients)
 	Encoding       string // BODY=: "8bit", "7bit" or "" (MAIL_ATTR_ENC_*)
 }

@@ -14,7 +14,7 @@ func (s *session) openQueueFile() bool {
 	m, err := s.srv.deps.Queue.Begin(Meta{
 		ClientName: s.client.name, ClientAddr: s.client.addr, ClientPort: s.client.port,
 		Helo: helo, Protocol: proto, SASLSender: s.tx.saslSender, RewriteContext: s.rewriteCtx, Encoding: s.tx.encoding,
-		SASLMethod: s.saslMethod, SASLUser: s.saslUsername, TLS: s.receivedTLS(),
+		SASLMethod: s.saslMethod, SASLUser: s.saslUsername, TLS: s.receivedTLS(), TLSActive: s.tls != nil,
 	})
 	if err != nil {
 		// XXX: Postfix's smtpd exits ("unable to connect to the public
