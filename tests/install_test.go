@@ -351,7 +351,8 @@ func TestMakeInstallOverPostfix(t *testing.T) {
 	before := snapshot(t, d)
 	out := mustMake(t, "install", "DESTDIR="+d, "PREFIX=/usr")
 	for _, want := range []string{
-		"replaced /usr/sbin/postfix (the previous one is kept as /var/lib/postern/replaced/usr/sbin/postfix)",
+		"replaced /usr/sbin/postfix\n",
+		"The files replaced are kept under /var/lib/postern/replaced; make uninstall puts them back.",
 		"replaced /usr/libexec/postfix/postscreen",
 		"replaced /lib/systemd/system/postfix.service",
 		"masked postfix@-.service",
@@ -494,9 +495,15 @@ func TestInstalledTreeRuns(t *testing.T) {
 	if out, err := inst.Postfix("set-permissions"); err != nil {
 		t.Fatalf("postfix set-permissions: %v\n%s", err, out)
 	}
+	for _, name := range []string{"postdrop", "postqueue"} {
+		st := checkMode(t, filepath.Join(inst.BinDir, name), false, 0755|os.ModeSetgid)
+		if g, err := user.LookupGroup("postdrop"); st != nil && err == nil && fmt.Sprint(st.Gid) != g.Gid {
+			t.Errorf("%s: group %d after set-permissions, want postdrop", name, st.Gid)
+		}
+	}
 	out, err := inst.Postfix("check")
-	if err != nil || strings.Contains(out, "warning") || strings.Contains(out, "fatal") {
-		t.Fatalf("postfix check: %v\n%s", err, out)
+	if err != nil || strings.Contains(inst.Log(), "warning") || strings.Contains(inst.Log(), "fatal") {
+		t.Fatalf("postfix check: %v\n%s\nlog:\n%s", err, out, inst.Log())
 	}
 	inst.Start(t)
 	inst.WaitLog(t, `postfix/master\[\d+\]: daemon started -- version 3\.7\.11, configuration `+inst.ConfigDir+`$`)

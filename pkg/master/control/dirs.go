@@ -42,9 +42,9 @@ func postfixFiles() []entry {
 		entry{param: "queue_directory", name: "maildrop", dir: true, owner: "$mail_owner", group: "$setgid_group", mode: 0730, create: true},
 		entry{param: "queue_directory", name: "public", dir: true, owner: "$mail_owner", group: "$setgid_group", mode: 0710, create: true},
 		entry{param: "queue_directory", name: "pid", dir: true, owner: "root", mode: 0755, create: true},
-		entry{param: "command_directory", name: "postdrop", owner: "root", group: "$setgid_group", mode: 0o2755},
-		entry{param: "command_directory", name: "postqueue", owner: "root", group: "$setgid_group", mode: 0o2755},
-		entry{param: "command_directory", name: "postlog", owner: "root", group: "$setgid_group", mode: 0o2755},
+		entry{param: "command_directory", name: "postdrop", owner: "root", group: "$setgid_group", mode: 0755 | os.ModeSetgid},
+		entry{param: "command_directory", name: "postqueue", owner: "root", group: "$setgid_group", mode: 0755 | os.ModeSetgid},
+		entry{param: "command_directory", name: "postlog", owner: "root", group: "$setgid_group", mode: 0755 | os.ModeSetgid},
 		entry{param: "config_directory", name: "main.cf", owner: "root", mode: 0644},
 		entry{param: "config_directory", name: "master.cf", owner: "root", mode: 0644},
 	)
