@@ -80,7 +80,7 @@ func stockAddUser(t *testing.T, tag string) stockUser {
 }
 
 // stockSMTP runs one SMTP transaction against the instance's smtp
-// service; rcpts may carry RCPT parameters after a space. It returns
+// service; rcpts may carry RCPT parameters after a "|". It returns
 // the queue ID from the 250 reply to the end of DATA.
 func stockSMTP(t *testing.T, inst *harness.Instance, from string, rcpts []string, content string) string {
 	t.Helper()
@@ -112,7 +112,7 @@ func stockSMTP(t *testing.T, inst *harness.Instance, from string, rcpts []string
 	send("EHLO client.example.test", "250")
 	send("MAIL FROM:<"+from+">", "250")
 	for _, rc := range rcpts {
-		addr, params, _ := strings.Cut(rc, " ")
+		addr, params, _ := strings.Cut(rc, "|")
 		send(strings.TrimSpace("RCPT TO:<"+addr+"> "+params), "250")
 	}
 	send("DATA", "354")

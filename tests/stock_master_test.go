@@ -33,6 +33,14 @@ type stockSetup struct {
 
 func newStockSetup(t *testing.T, extraMaster string, mainCF ...string) *stockSetup {
 	t.Helper()
+	s := prepareStockSetup(t, extraMaster, mainCF...)
+	s.inst.Start(t)
+	return s
+}
+
+// prepareStockSetup is newStockSetup without the start.
+func prepareStockSetup(t *testing.T, extraMaster string, mainCF ...string) *stockSetup {
+	t.Helper()
 	requireStockRoot(t)
 	inst := harness.New(t, nil, stockMasterCF(t, extraMaster))
 	s := &stockSetup{inst: inst, user: stockAddUser(t, "l"), spool: filepath.Join(inst.Dir, "spool")}
@@ -47,7 +55,6 @@ func newStockSetup(t *testing.T, extraMaster string, mainCF ...string) *stockSet
 		"alias_database = hash:" + aliases,
 		"biff = no",
 	}, mainCF...))
-	inst.Start(t)
 	return s
 }
 
