@@ -1,6 +1,10 @@
 package verify
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/postern/postern/pkg/queue"
+)
 
 // Protocol is the server's announcement (MAIL_ATTR_PROTO_VERIFY), with
 // Postfix's spelling.
@@ -38,7 +42,7 @@ const (
 const TraceFlagMTAVerify = 1 << 8
 
 // AttrTraceFlags is the queue file attribute of a probe (MAIL_ATTR_TRACE_FLAGS).
-const AttrTraceFlags = "trace_flags"
+const AttrTraceFlags = queue.AttrTraceFlags
 
 // InProgress is the reason of an address that is being probed.
 const InProgress = "Address verification in progress"
