@@ -165,6 +165,7 @@ type e2eLoad struct {
 	acked    map[int]string // seq -> queue ID
 	upErrors []string       // failures while the instance was up
 	up       atomic.Bool
+	halted   atomic.Bool
 	wg       sync.WaitGroup
 }
 
@@ -182,6 +183,10 @@ func (l *e2eLoad) ackedCount() int { l.mu.Lock(); defer l.mu.Unlock(); return le
 
 func (l *e2eLoad) wait() { l.wg.Wait() }
 
+// halt stops the clients (a failed test must not leave them dialing a
+// stopped instance) and waits for them.
+func (l *e2eLoad) halt() { l.halted.Store(true); l.wg.Wait() }
+
 func (l *e2eLoad) failed(err error) {
 	if l.up.Load() {
 		l.mu.Lock()
@@ -194,7 +199,7 @@ func (l *e2eLoad) failed(err error) {
 // client runs sessions of up to 50 messages until every number is used.
 func (l *e2eLoad) client() {
 	defer l.wg.Done()
-	for int(l.next.Load()) < l.n {
+	for int(l.next.Load()) < l.n && !l.halted.Load() {
 		c, err := net.DialTimeout("tcp", l.addr, 5*time.Second)
 		if err != nil {
 			l.failed(err)
@@ -219,7 +224,7 @@ func (l *e2eLoad) session(c net.Conn) error {
 	}
 	for i := 0; i < 50; i++ {
 		seq := int(l.next.Add(1)) - 1
-		if seq >= l.n {
+		if seq >= l.n || l.halted.Load() {
 			break
 		}
 		id, err := e2eSendOne(tc, seq)

@@ -40,6 +40,7 @@ func TestE2ECrashUnderLoad(t *testing.T) {
 	inst.Start(t)
 	inst.WaitListen(t, "smtp")
 	load := startLoad(inst.Addr(t, "smtp"), msgs, 20)
+	defer load.halt()
 	doneAt := map[e2eKey]int32{} // the first epoch whose kill found the recipient done
 	for _, at := range kills {
 		e2eWaitAcked(t, load, at)
