@@ -536,3 +536,148 @@ func freeLoopbackPort(t *testing.T) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// buildTop makes a source tree for scripts/install whose bin/ holds
+// programs built with the given directories, without touching the
+// repository's bin/: scripts, cmd and etc are links to the repository's.
+func buildTop(t *testing.T, daemonDir, commandDir, configDir string) string {
+	t.Helper()
+	top := t.TempDir()
+	root := repoRoot(t)
+	for _, d := range []string{"scripts", "cmd", "etc"} {
+		if err := os.Symlink(filepath.Join(root, d), filepath.Join(top, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pkg := "github.com/postern/postern/pkg/config"
+	ldflags := fmt.Sprintf("-X %s.DefaultDaemonDirectory=%s -X %s.DefaultCommandDirectory=%s -X %s.DefaultConfigDirectory=%s",
+		pkg, daemonDir, pkg, commandDir, pkg, configDir)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", ldflags, "-o", filepath.Join(top, "bin")+"/", "./cmd/...")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return top
+}
+
+// copyTree copies the files and links of the host that exist into d.
+func copyTree(t *testing.T, d string, paths ...string) {
+	t.Helper()
+	for _, p := range paths {
+		st, err := os.Lstat(p)
+		if err != nil {
+			continue
+		}
+		dst := filepath.Join(d, p)
+		os.MkdirAll(filepath.Dir(dst), 0755)
+		switch {
+		case st.Mode()&os.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			err = os.Symlink(target, dst)
+		case st.Mode().IsRegular():
+			var data []byte
+			if data, err = os.ReadFile(p); err == nil {
+				err = os.WriteFile(dst, data, st.Mode().Perm())
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestInstallOverDebianRuns: a copy of this host's Debian Postfix
+// (programs, units, main.cf, master.cf, aliases) in a DESTDIR, replaced
+// by "make install DAEMON_DIRECTORY=/usr/lib/postfix/sbin": the Debian
+// main.cf and master.cf are kept unchanged and run under Postern
+// (chrooted services included) once pointed at private directories and
+// a free port; uninstall gives the Debian files back.
+func TestInstallOverDebianRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every program once more")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	daemons, _ := filepath.Glob("/usr/lib/postfix/sbin/*")
+	if len(daemons) == 0 || !fileExists("/etc/postfix/main.cf") || !fileExists("/etc/postfix/master.cf") {
+		t.Skip("no Debian Postfix on this host")
+	}
+	d := destdir(t)
+	copyTree(t, d, append(daemons, "/etc/postfix/main.cf", "/etc/postfix/master.cf", "/etc/aliases",
+		"/usr/sbin/postfix", "/usr/sbin/postconf", "/usr/sbin/postmap", "/usr/sbin/postalias",
+		"/usr/sbin/postqueue", "/usr/sbin/postsuper", "/usr/sbin/postdrop", "/usr/sbin/sendmail",
+		"/usr/sbin/postcat", "/usr/bin/mailq", "/usr/bin/newaliases", "/usr/lib/sendmail",
+		"/lib/systemd/system/postfix.service", "/lib/systemd/system/postfix@.service")...)
+	before := snapshot(t, d)
+	top := buildTop(t, "/usr/lib/postfix/sbin", "/usr/sbin", "/etc/postfix")
+	install := exec.Command(filepath.Join(top, "scripts/install"), d, "/usr", "/usr/lib/postfix/sbin", "/usr/sbin", "/etc/postfix")
+	if out, err := install.CombinedOutput(); err != nil || strings.Contains(string(out), "warning") {
+		t.Fatalf("install: %v\n%s", err, out)
+	}
+	after := snapshot(t, d)
+	for _, kept := range []string{"etc/postfix/main.cf", "etc/postfix/master.cf"} {
+		if after[kept] != before[kept] {
+			t.Errorf("%s changed", kept)
+		}
+	}
+	runDebianCopy(t, d)
+	uninstall := exec.Command(filepath.Join(top, "scripts/uninstall"), d, "/usr", "/usr/lib/postfix/sbin", "/usr/sbin")
+	if out, err := uninstall.CombinedOutput(); err != nil {
+		t.Fatalf("uninstall: %v\n%s", err, out)
+	}
+	restored := snapshot(t, d)
+	for name, desc := range before {
+		if !strings.HasPrefix(name, "etc/") && restored[name] != desc {
+			t.Errorf("%s not restored", name)
+		}
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// runDebianCopy points the copied Debian configuration at directories
+// inside d and a free loopback port, then checks, starts, talks SMTP to
+// and stops it.
+func runDebianCopy(t *testing.T, d string) {
+	t.Helper()
+	inst := &harness.Instance{
+		Dir: d, ConfigDir: filepath.Join(d, "etc/postfix"), QueueDir: filepath.Join(d, "var/spool/postfix"),
+		DataDir: filepath.Join(d, "var/lib/postfix"), BinDir: filepath.Join(d, "usr/sbin"),
+		LogFile: filepath.Join(d, "maillog"), Ports: map[string]int{"smtp": freeLoopbackPort(t)},
+	}
+	aliases := filepath.Join(d, "etc/aliases")
+	postconfIn(t, d, "-e",
+		"queue_directory = "+inst.QueueDir, "data_directory = "+inst.DataDir,
+		"daemon_directory = "+filepath.Join(d, "usr/lib/postfix/sbin"), "command_directory = "+inst.BinDir,
+		"meta_directory = "+inst.ConfigDir, "maillog_file = "+inst.LogFile, "maillog_file_prefixes = "+d,
+		"inet_interfaces = 127.0.0.1", "inet_protocols = ipv4", "myhostname = mx.example.test",
+		"alias_maps = hash:"+aliases, "alias_database = hash:"+aliases)
+	masterCF := filepath.Join(inst.ConfigDir, "master.cf")
+	text, _ := os.ReadFile(masterCF)
+	text = regexp.MustCompile(`(?m)^smtp(\s+inet\s)`).ReplaceAll(text, []byte(inst.Addr(t, "smtp")+"$1"))
+	os.WriteFile(masterCF, text, 0644)
+	if fileExists(aliases) {
+		if out, err := exec.Command(filepath.Join(d, "usr/sbin/postalias"), "-c", inst.ConfigDir, aliases).CombinedOutput(); err != nil {
+			t.Fatalf("postalias: %v\n%s", err, out)
+		}
+	}
+	for _, cmd := range []string{"set-permissions", "check"} {
+		if out, err := inst.Postfix(cmd); err != nil || strings.Contains(inst.Log(), "fatal") {
+			t.Fatalf("postfix %s: %v\n%s\n%s", cmd, err, out, inst.Log())
+		}
+	}
+	inst.Start(t)
+	c := inst.Dial(t, "smtp")
+	banner, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasPrefix(banner, "220 mx.example.test ESMTP") {
+		t.Errorf("banner %q, %v\n%s", banner, err, inst.Log())
+	}
+	c.Close()
+	inst.Stop(t)
+}
