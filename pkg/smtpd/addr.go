@@ -3,6 +3,8 @@ package smtpd
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/postern/postern/pkg/addr"
 )
 
 // parsedAddr is the result of looking for an address in a command
@@ -14,12 +16,18 @@ type parsedAddr struct {
 	nonAddr int
 }
 
+// addrParser finds the address in command arguments; a session reuses
+// one, so that address parsing does not allocate once warmed up.
+type addrParser struct {
+	p  addr.Parser
+	sb strings.Builder
+}
+
 // findAddr parses a MAIL FROM, RCPT TO or VRFY argument as Postfix's
 // extract_addr() does: outer <> are removed, a deprecated source route
 // (@a,@b:user@c) is cut off, and the rest goes through the RFC 822
-// parser.
-func (a *tokArena) findAddr(arg string) parsedAddr {
-	a.reset()
+// parser (pkg/addr).
+func (a *addrParser) findAddr(arg string) parsedAddr {
 	text := arg
 	if len(text) >= 2 && text[0] == '<' && text[len(text)-1] == '>' {
 		text = text[1 : len(text)-1]
@@ -36,23 +44,23 @@ func (a *tokArena) findAddr(arg string) parsedAddr {
 }
 
 // parseAddr runs the RFC 822 parser over the argument text.
-func (a *tokArena) parseAddr(text string) parsedAddr {
+func (a *addrParser) parseAddr(text string) parsedAddr {
 	var res parsedAddr
-	var addr *tok822
-	for tp := a.parse822(text); tp != nil; tp = tp.next {
-		switch tp.typ {
-		case tokAddr:
-			addr = tp
+	var last *addr.Node
+	for tp := a.p.Parse(text); tp != nil; tp = tp.Next {
+		switch tp.Type {
+		case addr.Address:
+			last = tp
 			res.nAddr++
 		case '<', '>':
 		default:
 			res.nonAddr++
 		}
 	}
-	if addr != nil {
-		var sb strings.Builder
-		internalize(&sb, addr.head)
-		res.addr = sb.String()
+	if last != nil {
+		a.sb.Reset()
+		addr.AppendInternalized(&a.sb, last.Head)
+		res.addr = a.sb.String()
 	}
 	return res
 }
@@ -66,7 +74,7 @@ func simpleAddr(text string) bool {
 	}
 	for i := 0; i < len(text); i++ {
 		c := text[i]
-		if isSpaceTabCRLF(c) || c < 0x20 || c == 0x7f || strings.IndexByte("()<>,;:\\\"[]", c) >= 0 {
+		if c == ' ' || c < 0x20 || c == 0x7f || strings.IndexByte("()<>,;:\\\"[]", c) >= 0 {
 			return false
 		}
 	}

@@ -131,7 +131,7 @@ func BenchmarkTransactionGoSMTP(b *testing.B) {
 // and finding the address.
 func BenchmarkCommandParse(b *testing.B) {
 	var args []token
-	var a tokArena
+	var a addrParser
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		args = tokenize(args, "MAIL FROM:<user.name@sub.example.com> SIZE=12345 BODY=8BITMIME")

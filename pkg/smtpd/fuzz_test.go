@@ -37,7 +37,7 @@ func FuzzAddress(f *testing.F) {
 		"<a b@c>", "g: a@b, c@d;", "<[1.2.3.4]>", `<a\@b@c>`, "<<a@b>>", "<a@b", "\"unterminated"} {
 		f.Add(s)
 	}
-	var a tokArena
+	var a addrParser
 	f.Fuzz(func(t *testing.T, arg string) {
 		p := a.findAddr(arg)
 		q := a.findAddr(arg)

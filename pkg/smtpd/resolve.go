@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/postern/postern/pkg/addr"
 	"github.com/postern/postern/pkg/resolve"
 )
 
@@ -69,43 +70,9 @@ func (t trivialRewrite) Resolve(sender, addr string) (Resolution, error) {
 }
 
 // rewrite is rewrite_clnt_internal() in the local context.
-func (t trivialRewrite) rewrite(addr string) string {
-	if addr == "" {
+func (t trivialRewrite) rewrite(a string) string {
+	if a == "" {
 		return ""
 	}
-	return unquote822Local(t.r.Rewrite(resolve.ContextLocal, resolve.Quote822Local(addr)))
-}
-
-// unquote822Local removes quoting from the local part of an address
-// (unquote_822_local); a source route prefix and the domain are kept.
-func unquote822Local(mbox string) string {
-	start := 0
-	if strings.HasPrefix(mbox, "@") {
-		if colon := strings.IndexByte(mbox, ':'); colon >= 0 {
-			start = colon + 1
-		}
-	}
-	var b strings.Builder
-	b.WriteString(mbox[:start])
-	inQuote, atDst, atSrc := false, -1, -1
-	for i := start; i < len(mbox); i++ {
-		c := mbox[i]
-		switch {
-		case c == '"':
-			inQuote = !inQuote
-			continue
-		case c == '@' && !inQuote:
-			atDst, atSrc = b.Len(), i
-		case c == '\\' && i+1 < len(mbox):
-			i++
-			c = mbox[i]
-		case c == '\\':
-			continue
-		}
-		b.WriteByte(c)
-	}
-	if atDst < 0 {
-		return b.String()
-	}
-	return b.String()[:atDst] + mbox[atSrc:]
+	return addr.UnquoteLocal(t.r.Rewrite(resolve.ContextLocal, addr.QuoteLocal(a)))
 }

@@ -47,20 +47,3 @@ func TestResolveCache(t *testing.T) {
 		t.Error("failure was cached")
 	}
 }
-
-func TestUnquote822Local(t *testing.T) {
-	for in, want := range map[string]string{
-		`"a b"@example.com`:    `a b@example.com`,
-		`"a\"b"@x`:             `a"b@x`,
-		`plain@x`:              `plain@x`,
-		`"a@b"@c`:              `a@b@c`,
-		`@r1,@r2:"x y"@d`:      `@r1,@r2:x y@d`,
-		`noat`:                 `noat`,
-		`"user"`:               `user`,
-		`a\@b@"quoted.domain"`: `a@b@"quoted.domain"`,
-	} {
-		if got := unquote822Local(in); got != want {
-			t.Errorf("%s: got %s, want %s", in, got, want)
-		}
-	}
-}

@@ -45,8 +45,8 @@ type session struct {
 	anvil   anvilSession // connection and rate limits (anvil.go)
 	tx      transaction
 	chk     checkState
-	args    []token  // tokenizer output, reused
-	addr    tokArena // address parser arena, reused
+	args    []token    // tokenizer output, reused
+	addr    addrParser // address parser, reused
 	stats   cmdStats
 	bdatRec bdatRecords // BDAT line assembly
 
