@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/postern/postern/pkg/addr"
 	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/queue"
 )
@@ -58,7 +59,7 @@ func (o *smOptions) envelopeSender(r *submit.Reporter) (string, error) {
 		}
 		return name, nil
 	}
-	addrs := parseAddrs(o.sender)
+	addrs := addr.ParseList(o.sender)
 	if len(addrs) > 1 {
 		r.Warn("-f option specified malformed sender: %s", o.sender)
 	}
@@ -132,7 +133,7 @@ const traceRecord = 1 << 10
 // list ("a@b, Name <c@d>"); an argument without an address is an empty
 // recipient, as in Postfix.
 func (o *smOptions) writeArgRecipients(sw *submit.StreamWriter, arg string) int {
-	addrs := parseAddrs(arg)
+	addrs := addr.ParseList(arg)
 	if len(addrs) == 0 {
 		sw.Recipient("", "", 0)
 		return 1

@@ -3,6 +3,8 @@ package sendmail
 import (
 	"errors"
 	"strings"
+
+	"github.com/postern/postern/pkg/addr"
 )
 
 // extractor is sendmail -t: it collects the logical headers of the
@@ -88,7 +90,7 @@ func (x *extractor) flush() error {
 	x.prev = 0
 	name, value, _ := strings.Cut(string(h), ":")
 	if rr, ok := extractHeaders[strings.ToLower(name)]; ok && (!x.resent || rr) {
-		addrs := parseAddrs(value)
+		addrs := addr.ParseList(value)
 		if rr {
 			x.resent = true
 			x.resentTo = append(x.resentTo, addrs...)

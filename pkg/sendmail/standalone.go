@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postern/postern/pkg/addr"
 	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/queue"
 	"github.com/postern/postern/pkg/smtpd"
@@ -112,7 +113,7 @@ func (m *postdropMessage) startContent() {
 	by := fmt.Sprintf("\tby %s (%s) with %s id %s", m.cfg.Get("myhostname"), m.cfg.Get("mail_name"), mt.Protocol, m.pd.id)
 	date := time.Now().Format("Mon, _2 Jan 2006 15:04:05 -0700 (MST)")
 	if len(m.rcpts) == 1 {
-		fmt.Fprintf(&b, "%s\n\tfor <%s>; %s\n", by, quoteAddr(m.rcpts[0]), date)
+		fmt.Fprintf(&b, "%s\n\tfor <%s>; %s\n", by, addr.QuoteLocal(m.rcpts[0]), date)
 	} else {
 		fmt.Fprintf(&b, "%s;\n\t%s\n", by, date)
 	}
