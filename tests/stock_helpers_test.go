@@ -131,7 +131,7 @@ func stockSMTP(t *testing.T, inst *harness.Instance, from string, rcpts []string
 // writes: error, fatal and panic messages, throttled services, daemons
 // that died.
 func stockBadLogLines(log string) []string {
-	bad := regexp.MustCompile(`: (error|fatal|panic): |throttling|exit status [1-9]|killed by signal`)
+	bad := regexp.MustCompile(`\]: (error|fatal|panic): |postfix/master\[\d+\]: warning: .*(throttling|exit status [1-9]|killed by signal)`)
 	var out []string
 	for _, line := range strings.Split(log, "\n") {
 		if bad.MatchString(line) {
