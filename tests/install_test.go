@@ -9,6 +9,7 @@ package tests
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
@@ -20,6 +21,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -460,38 +462,7 @@ func TestInstalledTreeRuns(t *testing.T) {
 	}
 	d := destdir(t)
 	mustMake(t, "install", "DESTDIR="+d, "PREFIX=/usr")
-	inst := &harness.Instance{
-		Dir:       d,
-		ConfigDir: filepath.Join(d, "etc/postfix"),
-		QueueDir:  filepath.Join(d, "var/spool/postfix"),
-		DataDir:   filepath.Join(d, "var/lib/postfix"),
-		BinDir:    filepath.Join(d, "usr/sbin"),
-		LogFile:   filepath.Join(d, "maillog"),
-		Ports:     map[string]int{},
-	}
-	port := freeLoopbackPort(t)
-	inst.Ports["smtp"] = port
-	postconfIn(t, d, "-e",
-		"queue_directory = "+inst.QueueDir, "data_directory = "+inst.DataDir,
-		"daemon_directory = "+filepath.Join(d, "usr/libexec/postfix"), "command_directory = "+inst.BinDir,
-		"meta_directory = "+inst.ConfigDir,
-		"maillog_file = "+inst.LogFile, "maillog_file_prefixes = "+d,
-		"inet_interfaces = 127.0.0.1", "inet_protocols = ipv4", "myhostname = mx.example.test",
-		"alias_maps = hash:"+filepath.Join(d, "etc/aliases"), "alias_database = hash:"+filepath.Join(d, "etc/aliases"))
-	masterCF := filepath.Join(inst.ConfigDir, "master.cf")
-	text, err := os.ReadFile(masterCF)
-	if err != nil {
-		t.Fatal(err)
-	}
-	smtp := regexp.MustCompile(`(?m)^smtp(\s+inet\s)`)
-	if !smtp.Match(text) {
-		t.Fatalf("no smtp inet service in the installed master.cf:\n%s", text)
-	}
-	text = smtp.ReplaceAll(text, []byte(fmt.Sprintf("127.0.0.1:%d$1", port)))
-	if err := os.WriteFile(masterCF, text, 0644); err != nil {
-		t.Fatal(err)
-	}
-
+	inst := privateInstance(t, d, "usr/libexec/postfix", "maillog_file = "+filepath.Join(d, "maillog"))
 	if out, err := inst.Postfix("set-permissions"); err != nil {
 		t.Fatalf("postfix set-permissions: %v\n%s", err, out)
 	}
@@ -646,22 +617,8 @@ func fileExists(path string) bool {
 // and stops it.
 func runDebianCopy(t *testing.T, d string) {
 	t.Helper()
-	inst := &harness.Instance{
-		Dir: d, ConfigDir: filepath.Join(d, "etc/postfix"), QueueDir: filepath.Join(d, "var/spool/postfix"),
-		DataDir: filepath.Join(d, "var/lib/postfix"), BinDir: filepath.Join(d, "usr/sbin"),
-		LogFile: filepath.Join(d, "maillog"), Ports: map[string]int{"smtp": freeLoopbackPort(t)},
-	}
+	inst := privateInstance(t, d, "usr/lib/postfix/sbin", "maillog_file = "+filepath.Join(d, "maillog"))
 	aliases := filepath.Join(d, "etc/aliases")
-	postconfIn(t, d, "-e",
-		"queue_directory = "+inst.QueueDir, "data_directory = "+inst.DataDir,
-		"daemon_directory = "+filepath.Join(d, "usr/lib/postfix/sbin"), "command_directory = "+inst.BinDir,
-		"meta_directory = "+inst.ConfigDir, "maillog_file = "+inst.LogFile, "maillog_file_prefixes = "+d,
-		"inet_interfaces = 127.0.0.1", "inet_protocols = ipv4", "myhostname = mx.example.test",
-		"alias_maps = hash:"+aliases, "alias_database = hash:"+aliases)
-	masterCF := filepath.Join(inst.ConfigDir, "master.cf")
-	text, _ := os.ReadFile(masterCF)
-	text = regexp.MustCompile(`(?m)^smtp(\s+inet\s)`).ReplaceAll(text, []byte(inst.Addr(t, "smtp")+"$1"))
-	os.WriteFile(masterCF, text, 0644)
 	if fileExists(aliases) {
 		if out, err := exec.Command(filepath.Join(d, "usr/sbin/postalias"), "-c", inst.ConfigDir, aliases).CombinedOutput(); err != nil {
 			t.Fatalf("postalias: %v\n%s", err, out)
@@ -680,4 +637,118 @@ func runDebianCopy(t *testing.T, d string) {
 	}
 	c.Close()
 	inst.Stop(t)
+}
+
+// privateInstance points the installed configuration in d at
+// directories inside d (daemons in daemonDir), loopback IPv4 and a free
+// port for the smtp inet service, and describes it for the harness.
+func privateInstance(t *testing.T, d, daemonDir string, mainCF ...string) *harness.Instance {
+	t.Helper()
+	inst := &harness.Instance{
+		Dir: d, ConfigDir: filepath.Join(d, "etc/postfix"), QueueDir: filepath.Join(d, "var/spool/postfix"),
+		DataDir: filepath.Join(d, "var/lib/postfix"), BinDir: filepath.Join(d, "usr/sbin"),
+		LogFile: filepath.Join(d, "maillog"), Ports: map[string]int{"smtp": freeLoopbackPort(t)},
+	}
+	aliases := filepath.Join(d, "etc/aliases")
+	postconfIn(t, d, append([]string{"-e",
+		"queue_directory = " + inst.QueueDir, "data_directory = " + inst.DataDir,
+		"daemon_directory = " + filepath.Join(d, daemonDir), "command_directory = " + inst.BinDir,
+		"meta_directory = " + inst.ConfigDir, "maillog_file_prefixes = " + d + ", /dev/stdout",
+		"inet_interfaces = 127.0.0.1", "inet_protocols = ipv4", "myhostname = mx.example.test",
+		"alias_maps = hash:" + aliases, "alias_database = hash:" + aliases}, mainCF...)...)
+	masterCF := filepath.Join(inst.ConfigDir, "master.cf")
+	text, err := os.ReadFile(masterCF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	smtp := regexp.MustCompile(`(?m)^smtp(\s+inet\s)`)
+	if !smtp.Match(text) {
+		t.Fatalf("no smtp inet service in the installed master.cf:\n%s", text)
+	}
+	text = smtp.ReplaceAll(text, []byte(inst.Addr(t, "smtp")+"$1"))
+	if err := os.WriteFile(masterCF, text, 0644); err != nil {
+		t.Fatal(err)
+	}
+	return inst
+}
+
+// TestInstalledTreeStartFgAsPID1: the container sequence of
+// docs/install.md on an installed tree: maillog_file = /dev/stdout,
+// set-permissions, check, then "postfix start-fg" as PID 1 of a new PID
+// namespace (what a container runs): the log reaches standard output,
+// SMTP answers, and SIGTERM to the master ends it with status 0.
+func TestInstalledTreeStartFgAsPID1(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("no unshare")
+	}
+	d := destdir(t)
+	mustMake(t, "install", "DESTDIR="+d, "PREFIX=/usr")
+	inst := privateInstance(t, d, "usr/libexec/postfix", "maillog_file = /dev/stdout")
+	for _, cmd := range []string{"set-permissions", "check"} {
+		if out, err := inst.Postfix(cmd); err != nil {
+			t.Fatalf("postfix %s: %v\n%s", cmd, err, out)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*harness.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "unshare", "--pid", "--fork", "--mount-proc",
+		filepath.Join(inst.BinDir, "postfix"), "-c", inst.ConfigDir, "start-fg")
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Skipf("unshare: %v", err)
+	}
+	// Never "postfix stop" from here: the pid file holds the master's
+	// pid in its namespace, 1.
+	t.Cleanup(func() {
+		for _, p := range inst.Processes() {
+			syscall.Kill(p.PID, syscall.SIGKILL)
+		}
+	})
+	harness.Eventually(t, "daemon started on standard output", func() bool {
+		return strings.Contains(out.String(), "postfix/master[1]: daemon started -- version 3.7.11")
+	})
+	c := inst.Dial(t, "smtp")
+	banner, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasPrefix(banner, "220 mx.example.test ESMTP") {
+		t.Errorf("banner %q, %v", banner, err)
+	}
+	c.Close()
+	master := 0
+	for _, p := range inst.Processes() {
+		if filepath.Base(p.Args[0]) == "master" && slices.Contains(p.Args, "-i") {
+			master = p.PID
+		}
+	}
+	if master == 0 {
+		t.Fatalf("no master -i among %v", inst.Processes())
+	}
+	syscall.Kill(master, syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("start-fg: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "postfix/master[1]: terminating on signal 15") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer for one writer and concurrent readers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
