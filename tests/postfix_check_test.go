@@ -193,13 +193,14 @@ func TestPostfixCheckLikePostfix(t *testing.T) {
 // value of a parameter that only a daemon reads (Postfix's check says
 // nothing; the daemon stops at run time with the same words).
 func TestPostfixCheckWarnsBadValues(t *testing.T) {
-	inst := harness.New(t, []string{"biff = maybe", "smtpd_banner ="}, "")
+	inst := harness.New(t, []string{"biff = maybe", "smtpd_banner =", "myorigin = /etc/mailname"}, "")
 	out, err := inst.Postfix("check")
 	if err != nil {
 		t.Fatalf("postfix check: %v\n%s", err, out)
 	}
 	inst.WaitLog(t, `postfix/postfix-script\[\d+\]: warning: `+inst.ConfigDir+`/main\.cf: bad boolean configuration: biff = maybe$`)
 	inst.WaitLog(t, `postfix/postfix-script\[\d+\]: warning: `+inst.ConfigDir+`/main\.cf: bad string length 0 < 1: smtpd_banner = $`)
+	inst.WaitLog(t, `postfix/postfix-script\[\d+\]: warning: `+inst.ConfigDir+`/main\.cf: myorigin = /etc/mailname: reading the domain from a file .* is not implemented in Postern`)
 }
 
 func postfixUID(t *testing.T) int {

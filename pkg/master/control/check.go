@@ -274,4 +274,16 @@ func (c *cmd) checkParamValues() {
 			c.warn("%s/main.cf: %v", c.dir, err)
 		}
 	}
+	c.checkMyorigin()
+}
+
+// checkMyorigin: Debian builds Postfix with MYORIGIN_FROM_FILE, where
+// "myorigin = /etc/mailname" means the name in that file.
+//
+// XXX: Postern takes the value itself, so the file name would become the
+// domain of every local sender; until pkg/config reads the file, say so.
+func (c *cmd) checkMyorigin() {
+	if v := c.cfg.Get("myorigin"); strings.HasPrefix(v, "/") {
+		c.warn("%s/main.cf: myorigin = %s: reading the domain from a file (a Debian build option of Postfix) is not implemented in Postern: set myorigin to the domain itself", c.dir, v)
+	}
 }
