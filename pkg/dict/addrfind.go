@@ -2,6 +2,8 @@ package dict
 
 import (
 	"strings"
+
+	"github.com/postern/postern/pkg/addr"
 )
 
 // Address lookups in Postfix's search order (global/mail_addr_find.c):
@@ -120,7 +122,11 @@ type addrFinder struct{ m *Maps }
 
 // find is find_addr() with query form "external first".
 func (f addrFinder) find(key string, partial, withDomain bool) (string, bool, error) {
-	q := quote822Local(key, !withDomain)
+	flags := addr.QuoteDefault
+	if !withDomain {
+		flags |= addr.QuoteBareLocalpart
+	}
+	q := addr.QuoteLocalFlags(key, flags)
 	v, ok, err := f.m.Find(q, partial)
 	if ok || err != nil || q == key {
 		return v, ok, err
@@ -223,54 +229,4 @@ func noSplit(local string, p AddrParams) bool {
 		}
 	}
 	return false
-}
-
-// quote822Local quotes the local part of addr when it is not an RFC 822
-// dot-string (global/quote_822_local.c); bare means addr is only a
-// local part.
-func quote822Local(addr string, bare bool) string {
-	start := 0
-	if strings.HasPrefix(addr, "@") {
-		if c := strings.IndexByte(addr, ':'); c >= 0 {
-			start = c + 1
-		}
-	}
-	end := len(addr)
-	if !bare {
-		if at := strings.LastIndexByte(addr[start:], '@'); at >= 0 {
-			end = start + at
-		}
-	}
-	if isDotString(addr[start:end]) {
-		return addr
-	}
-	var b strings.Builder
-	b.WriteString(addr[:start])
-	b.WriteByte('"')
-	for i := start; i < end; i++ {
-		c := addr[i]
-		if c > 127 || c == '"' || c == '\\' || c == '\r' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(c)
-	}
-	b.WriteByte('"')
-	b.WriteString(addr[end:])
-	return b.String()
-}
-
-func isDotString(s string) bool {
-	if s == "" || s[0] == '.' || s[len(s)-1] == '.' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '.' && i+1 < len(s) && s[i+1] == '.' || c > 127 || c == ' ' || c < 32 || c == 127 {
-			return false
-		}
-		if strings.IndexByte("()<>@,;:\\\"[]", c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
