@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/postern/postern/pkg/config"
+	"github.com/postern/postern/pkg/dict"
 )
 
 // Restriction lists (smtpd_check.c). Each SMTP stage has a list; a list
@@ -51,9 +52,49 @@ type checker struct {
 	client, helo, sender, relay, recipient []string
 	data, eod, etrn                        []string
 	classes                                map[string][]string
+	rp                                     *restrictionParams
+	tables                                 map[string]*dict.Maps // access tables by "type:name"
+	rcpt                                   *rcptMaps
+	senderLogins, rblReplies               *dict.Maps
+	rbl                                    *rblCache
+	expFilter                              expandFilter // smtpd_expansion_filter
+	addrTypes                              []uint16     // A, AAAA per inet_protocols
 }
 
-func newChecker(cfg *config.Config) (*checker, error) {
+// newChecker parses the restriction lists and opens their tables.
+func newChecker(cfg *config.Config, srv *Server) (*checker, error) {
+	c, err := parseChecks(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if c.rp, err = readRestrictionParams(cfg); err != nil {
+		return nil, err
+	}
+	lists := [][]string{c.client, c.helo, c.sender, c.relay, c.recipient, c.data, c.eod, c.etrn}
+	for _, l := range c.classes {
+		lists = append(lists, l)
+	}
+	if err := c.checkRBLPatterns(lists); err != nil {
+		return nil, err
+	}
+	c.tables = srv.accessTables(lists...)
+	if c.rcpt, err = srv.openRcptMaps(cfg); err != nil {
+		return nil, err
+	}
+	if c.senderLogins, err = srv.openMaps("smtpd_sender_login_maps", cfg.Get("smtpd_sender_login_maps")); err != nil {
+		return nil, err
+	}
+	if c.rblReplies, err = srv.openMaps("rbl_reply_maps", cfg.Get("rbl_reply_maps")); err != nil {
+		return nil, err
+	}
+	c.rbl = newRBLCache()
+	c.expFilter = expandFilter(unescape(cfg.Get("smtpd_expansion_filter")))
+	c.addrTypes = inetAddrTypes(cfg.Get("inet_protocols"))
+	return c, nil
+}
+
+// parseChecks reads the restriction lists and classes.
+func parseChecks(cfg *config.Config) (*checker, error) {
 	c := &checker{
 		client: cfg.List("smtpd_client_restrictions"), helo: cfg.List("smtpd_helo_restrictions"),
 		sender: cfg.List("smtpd_sender_restrictions"), relay: cfg.List("smtpd_relay_restrictions"),
@@ -105,4 +146,48 @@ func (c *checker) hasRequired(list []string, depth int) bool {
 		}
 	}
 	return false
+}
+
+// rblArgRestrictions take a DNS list "domain[=pattern]" argument.
+var rblArgRestrictions = map[string]bool{"reject_rbl_client": true, "reject_rbl": true,
+	"permit_dnswl_client": true, "reject_rhsbl_client": true, "reject_rhsbl_reverse_client": true,
+	"reject_rhsbl_helo": true, "reject_rhsbl_sender": true, "reject_rhsbl_recipient": true,
+	"permit_rhswl_client": true}
+
+// checkRBLPatterns parses the reply patterns of the DNS list arguments
+// now, so that a bad one is a startup error ("RBL reply error", fatal in
+// Postfix at first use).
+func (c *checker) checkRBLPatterns(lists [][]string) error {
+	domains := append([]string(nil), c.rp.mapsRBLDomains...)
+	for _, l := range lists {
+		for i := 0; i+1 < len(l); i++ {
+			if rblArgRestrictions[strings.ToLower(l[i])] {
+				domains = append(domains, l[i+1])
+			}
+		}
+	}
+	for _, d := range domains {
+		if _, p, ok := strings.Cut(d, "="); ok {
+			if _, err := parseIPPattern(p); err != nil {
+				return fmt.Errorf("RBL reply error: %v", err)
+			}
+		}
+	}
+	return nil
+}
+
+// inetAddrTypes are the address record types of inet_protocols.
+func inetAddrTypes(protocols string) []uint16 {
+	var out []uint16
+	for _, p := range config.SplitList(strings.ToLower(protocols)) {
+		switch p {
+		case "all":
+			return []uint16{dnsTypeA, dnsTypeAAAA}
+		case "ipv4":
+			out = append(out, dnsTypeA)
+		case "ipv6":
+			out = append(out, dnsTypeAAAA)
+		}
+	}
+	return out
 }

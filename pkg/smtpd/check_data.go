@@ -28,6 +28,8 @@ func (s *session) messageStage(list []string, replyName, class string) string {
 
 // checkEtrn evaluates smtpd_etrn_restrictions for domain.
 func (s *session) checkEtrn(domain string) string {
+	s.chk.etrnName = domain
+	defer func() { s.chk.etrnName = "" }()
 	if s.p.delayReject {
 		if err := s.checkClient(); err != "" {
 			return err

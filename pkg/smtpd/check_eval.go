@@ -10,9 +10,21 @@ type checkState struct {
 	deferIfPermit deferral
 	// defer_if_permit results of earlier stages, restored per stage.
 	permitClient, permitHelo, permitSender bool
-	discard                                bool
+	discard                                bool   // DISCARD: no more restrictions, drop the message
 	errorText                              string // the last rejection reply
+	etrnName                               string // ETRN argument while its list runs
+	rcptMapChecked, senderMapChecked       bool   // reject_unlisted_* done for this address
+	actions                                delegated
 }
+
+// resetMail forgets the access actions of a mail transaction.
+func (c *checkState) resetMail() {
+	c.discard = false
+	c.actions = delegated{}
+}
+
+// rp returns the restriction parameters.
+func (s *session) rp() *restrictionParams { return s.srv.checks.rp }
 
 // deferral is a remembered defer_if_permit / defer_if_reject verdict.
 type deferral struct {
@@ -73,7 +85,9 @@ func (s *session) restriction(name string, args []string, c checkCtx) (int, int)
 				"before %s restriction \"%s\"", c.replyClass, name)
 			return s.serverError(), 0
 		}
-		return s.notImplemented(c.defACL), 0
+		// The bare "type:name" form is the list's own check_*_access.
+		st, _ := restrictions[c.defACL](s, append([]string{name}, args...), c)
+		return st, 0
 	}
 	key := strings.ToLower(name)
 	if r, ok := restrictions[key]; ok {

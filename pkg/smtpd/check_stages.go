@@ -44,12 +44,17 @@ func (s *session) checkMail(sender string) string {
 	s.tx.sender, s.tx.inMail = sender, true
 	defer func() { s.tx.sender, s.tx.inMail = saved, had }()
 	s.chk.deferIfPermit.active = s.chk.permitClient || s.chk.permitHelo
+	s.chk.senderMapChecked = false
 	s.chk.resetStage()
 	st := checkDunno
 	if l := s.srv.checks.sender; len(l) > 0 {
 		st = s.generic(l, checkCtx{sender, nameSender, "check_sender_access"})
 	}
 	s.chk.permitSender = s.chk.deferIfPermit.active
+	// smtpd_reject_unlisted_sender: an implicit reject_unlisted_sender.
+	if s.rp().rejectUnlistedSender && st != checkReject && !s.chk.discard && sender != "" {
+		st = s.senderRcptMaps(sender)
+	}
 	return s.verdict(st)
 }
 
@@ -62,6 +67,7 @@ func (s *session) checkRcpt(rcpt string) string {
 	saved, had := s.tx.recipient, s.tx.haveRcpt
 	s.tx.recipient, s.tx.haveRcpt = rcpt, true
 	defer func() { s.tx.recipient, s.tx.haveRcpt = saved, had }()
+	s.chk.rcptMapChecked = false
 	if s.p.delayReject {
 		if err := s.delayedChecks(); err != "" {
 			return err
@@ -82,7 +88,12 @@ func (s *session) checkRcpt(rcpt string) string {
 			break
 		}
 	}
-	return s.verdict(s.deferIfPermitted(st))
+	st = s.deferIfPermitted(st)
+	// smtpd_reject_unlisted_recipient: an implicit reject_unlisted_recipient.
+	if s.rp().rejectUnlistedRcpt && st != checkReject && !s.chk.discard {
+		st = s.recipientRcptMaps(rcpt)
+	}
+	return s.verdict(st)
 }
 
 // delayedChecks runs the client, helo and sender lists at RCPT or ETRN

@@ -38,7 +38,7 @@ func TestPermitLogging(t *testing.T) {
 	})
 	ts.waitLog(t, "info: disconnect")
 	ts.log.has(t, "info: NOQUEUE: permit: RCPT from unknown[127.0.0.1]: action=permit_auth_destination for "+
-		"Recipient address=user@example.com; from=<a@b.example> to=<user@example.com> proto=SMTP")
+		"Recipient address=user@example.com ; from=<a@b.example> to=<user@example.com> proto=SMTP")
 }
 
 func TestDeferIfRejectTurnsRejectIntoDefer(t *testing.T) {
@@ -59,7 +59,7 @@ func TestSoftBounce(t *testing.T) {
 }
 
 func TestUnknownAndUnimplementedRestrictions(t *testing.T) {
-	ts := runExchanges(t, map[string]string{"smtpd_sender_restrictions": "check_sender_access hash:/x",
+	ts := runExchanges(t, map[string]string{"smtpd_sender_restrictions": "reject_unverified_sender",
 		"smtpd_etrn_restrictions": "no_such_thing", "smtpd_data_restrictions": "hash:/y"}, []exchange{
 		{"MAIL FROM:<a@b.example>", "250 2.1.0 Ok"},
 		{"RCPT TO:<user@example.com>", "451 4.3.5 Server configuration error"},
@@ -70,7 +70,7 @@ func TestUnknownAndUnimplementedRestrictions(t *testing.T) {
 	ts.waitLog(t, "info: NOQUEUE: reject: ETRN")
 	warned := 0
 	for _, l := range ts.log.all() {
-		if strings.HasPrefix(l, "warning: restriction \"check_sender_access\" is not implemented") {
+		if strings.HasPrefix(l, "warning: restriction \"reject_unverified_sender\" is not implemented") {
 			warned++
 		}
 	}

@@ -75,6 +75,7 @@ func (s *session) bdatFirst() string {
 	if s.tx.msg == nil {
 		return "451 4.3.0 Error: queue file write error"
 	}
+	s.startActions()
 	s.bdatRec = bdatRecords{}
 	return ""
 }

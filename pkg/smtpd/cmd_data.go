@@ -25,6 +25,7 @@ func (s *session) cmdData(args []token) bool {
 			s.reply(err)
 			return false
 		}
+		s.startActions()
 		s.reply("354 End data with <CR><LF>.<CR><LF>")
 		s.where = whereAfterData
 		if !s.receiveData() {
@@ -61,6 +62,9 @@ func (s *session) finishMessage(bdat bool) bool {
 		}
 	}
 	var commitErr error
+	if s.tx.err == errNone {
+		s.endActions()
+	}
 	if s.tx.err == errNone {
 		s.tx.queueID, commitErr = s.tx.msg.Commit()
 		s.tx.msg = nil

@@ -20,7 +20,8 @@ func TestConcurrentSessions(t *testing.T) {
 			c.reply()
 			c.expect("EHLO c", ehloReply)
 			c.expect(fmt.Sprintf("MAIL FROM:<s%d@b.example>", i), "250 2.1.0 Ok")
-			c.expect("RCPT TO:<user@example.com>", "451 4.3.5 Server configuration error")
+			c.expect("RCPT TO:<user@example.com>", fmt.Sprintf("451 4.3.5 <s%d@b.example>: Sender address rejected: "+
+				"Server configuration error", i))
 			c.expect("QUIT", "221 2.0.0 Bye")
 		}()
 	}

@@ -47,13 +47,26 @@
 //     _data, _end_of_data and _etrn restriction lists, evaluated by one
 //     evaluator with Postfix's stages, smtpd_delay_reject semantics,
 //     restriction classes, warn_if_reject, defer_if_permit and
-//     defer_if_reject; implemented restrictions: permit, reject, defer,
-//     defer_if_permit, defer_if_reject, warn_if_reject, sleep,
-//     reject_unauth_pipelining, permit_mynetworks, permit_inet_interfaces,
-//     permit_sasl_authenticated (a no-op while SASL is off),
-//     permit_auth_destination, reject_unauth_destination,
-//     defer_unauth_destination and check_relay_domains. Every other
-//     restriction Postfix knows answers "451 4.3.5 Server configuration
+//     defer_if_reject (check*.go); access(5) tables with every action,
+//     the bare "type:name" form and restriction names as values,
+//     delegated actions (HOLD, DISCARD, FILTER, REDIRECT, BCC, PREPEND)
+//     passed to the queue file through pkg/cleanup
+//     (restrictions_access.go, restrictions_action*.go,
+//     restrictions_delegate.go); HELO, client name and address syntax
+//     and DNS checks (restrictions_helo.go, _client.go, _addr.go); DNS
+//     block and allow lists with rbl_reply_maps and default_rbl_reply
+//     (restrictions_dnsxl*.go); check_*_{mx,ns,a}_access
+//     (restrictions_server.go); recipient validation, implicit with
+//     smtpd_reject_unlisted_recipient and smtpd_reject_unlisted_sender,
+//     through local_recipient_maps, virtual alias and mailbox tables and
+//     relay_recipient_maps (restrictions_rcptmaps.go); the sender login
+//     checks with smtpd_sender_login_maps (restrictions_login.go). DNS
+//     lookups go through a stub resolver of Postern's own that reads
+//     resolv.conf(5) as the C library does (restrictions_dns*.go; see
+//     DNS). Restrictions Postfix has and Postern does not (yet):
+//     check_policy_service, check_ccert_access, permit_tls_clientcerts,
+//     permit_tls_all_clientcerts, permit_mx_backup, reject_unverified_sender and
+//     reject_unverified_recipient answer "451 4.3.5 Server configuration
 //     error" with a warning once per process; an unknown name gets
 //     Postfix's "unknown smtpd restriction" warning and the same reply.
 //
@@ -74,7 +87,7 @@
 // smtpd_proxy_filter, smtpd_command_filter, smtpd_reject_footer(_maps),
 // smtpd_authorized_xclient_hosts, smtpd_authorized_xforward_hosts,
 // smtpd_authorized_verp_clients, smtpd_upstream_proxy_protocol,
-// smtpd_discard_ehlo_keyword_address_maps, smtpd_reject_unlisted_sender.
+// smtpd_discard_ehlo_keyword_address_maps.
 //
 // Deps.StandAlone is the mode of "sendmail -bs" (Postfix's
 // SMTPD_STAND_ALONE): no restrictions, TLS, SASL or anvil limits
@@ -85,8 +98,7 @@
 // service through pkg/anvil; anvil.go says which command checks what.
 //
 // What smtpd does not do (yet): Cyrus SASL, TLS client certificates,
-// access maps and the other table-based restrictions, recipient
-// validation (smtpd_reject_unlisted_recipient is logged as not done),
+// the restrictions listed above as missing, smtpd_dns_reply_filter,
 // milters, postmaster notices (notify_classes), the fast flush service
 // behind ETRN. See docs/smtpd.md and docs/compatibility.md.
 package smtpd

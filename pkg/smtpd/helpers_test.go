@@ -136,7 +136,7 @@ func testConfig(settings map[string]string) *config.Config {
 		"compatibility_level": "3.7", "myhostname": "mx.example.com",
 		"mydestination": "example.com", "mynetworks": "127.0.0.0/8",
 		"inet_interfaces": "127.0.0.1", "queue_directory": "/nonexistent",
-		"smtpd_error_sleep_time": "0s",
+		"smtpd_error_sleep_time": "0s", "local_recipient_maps": "",
 	}
 	for k, v := range settings {
 		m[k] = v

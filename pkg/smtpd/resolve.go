@@ -25,10 +25,13 @@ func (c AddrClass) Final() bool { return c == ClassLocal || c == ClassAlias || c
 
 // Resolution is what smtpd needs from address resolution.
 type Resolution struct {
-	Class  AddrClass
-	Domain string // domain of the resolved address
-	Bad    bool   // malformed address (RESOLVE_FLAG_ERROR)
-	Routed bool   // routing operators in the local part (RESOLVE_FLAG_ROUTED)
+	Class     AddrClass
+	Domain    string // domain of the resolved address
+	Bad       bool   // malformed address (RESOLVE_FLAG_ERROR)
+	Routed    bool   // routing operators in the local part (RESOLVE_FLAG_ROUTED)
+	Recipient string // the resolved address (user@domain)
+	Transport string // master.cf transport, e.g. "error" for unknown users in alias domains
+	Nexthop   string // nexthop, or the error text of the error transport
 }
 
 // Resolver classifies an address. An error is a temporary failure
@@ -52,7 +55,8 @@ func (t trivialRewrite) Resolve(sender, addr string) (Resolution, error) {
 	if res.Flags&resolve.FlagFail != 0 {
 		return Resolution{}, errResolveFail
 	}
-	out := Resolution{Bad: res.Flags&resolve.FlagError != 0, Routed: res.Flags&resolve.FlagRouted != 0}
+	out := Resolution{Bad: res.Flags&resolve.FlagError != 0, Routed: res.Flags&resolve.FlagRouted != 0,
+		Recipient: res.Recipient, Transport: res.Transport, Nexthop: res.Nexthop}
 	if i := strings.LastIndexByte(res.Recipient, '@'); i >= 0 {
 		out.Domain = strings.ToLower(res.Recipient[i+1:])
 	}

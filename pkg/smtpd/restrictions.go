@@ -30,6 +30,55 @@ func init() {
 		"reject_unauth_destination": (*session).rejectUnauthDest,
 		"defer_unauth_destination":  (*session).deferUnauthDest,
 		"check_relay_domains":       (*session).checkRelayDomains,
+
+		"check_client_access":                  (*session).checkClientAccess,
+		"check_reverse_client_hostname_access": (*session).checkRevClientAccess,
+		"check_helo_access":                    (*session).checkHeloAccess,
+		"check_sender_access":                  (*session).checkSenderAccess,
+		"check_recipient_access":               (*session).checkRecipientAccess,
+		"check_etrn_access":                    (*session).checkEtrnAccess,
+		"check_sasl_access":                    (*session).checkSASLAccess,
+
+		"reject_unknown_client_hostname":         (*session).rejectUnknownClient,
+		"reject_unknown_client":                  (*session).rejectUnknownClient,
+		"reject_unknown_reverse_client_hostname": (*session).rejectUnknownReverseClient,
+		"reject_plaintext_session":               (*session).rejectPlaintext,
+
+		"reject_invalid_helo_hostname":  (*session).rejectInvalidHelo,
+		"reject_invalid_hostname":       (*session).rejectInvalidHelo,
+		"reject_non_fqdn_helo_hostname": (*session).rejectNonFQDNHelo,
+		"reject_non_fqdn_hostname":      (*session).rejectNonFQDNHelo,
+		"reject_unknown_helo_hostname":  (*session).rejectUnknownHelo,
+		"reject_unknown_hostname":       (*session).rejectUnknownHelo,
+		"permit_naked_ip_address":       (*session).permitNakedIP,
+
+		"reject_non_fqdn_sender":          (*session).rejectNonFQDNSender,
+		"reject_non_fqdn_recipient":       (*session).rejectNonFQDNRecipient,
+		"reject_unknown_sender_domain":    (*session).rejectUnknownSenderDomain,
+		"reject_unknown_address":          (*session).rejectUnknownSenderDomain,
+		"reject_unknown_recipient_domain": (*session).rejectUnknownRecipientDomain,
+		"reject_multi_recipient_bounce":   (*session).rejectMultiRcptBounce,
+		"reject_unlisted_recipient":       (*session).rejectUnlistedRecipient,
+		"check_recipient_maps":            (*session).rejectUnlistedRecipient,
+		"reject_unlisted_sender":          (*session).rejectUnlistedSender,
+
+		"reject_authenticated_sender_login_mismatch":   (*session).rejectAuthLoginMismatch,
+		"reject_unauthenticated_sender_login_mismatch": (*session).rejectUnauthLoginMismatch,
+		"reject_known_sender_login_mismatch":           (*session).rejectKnownLoginMismatch,
+
+		"reject_rbl_client":           (*session).rejectRBLClient,
+		"reject_rbl":                  (*session).rejectRBLOld,
+		"permit_dnswl_client":         (*session).permitDNSWLClient,
+		"permit_rhswl_client":         (*session).permitRHSWLClient,
+		"reject_rhsbl_client":         (*session).rejectRHSBLClient,
+		"reject_rhsbl_reverse_client": (*session).rejectRHSBLReverseClient,
+		"reject_rhsbl_helo":           (*session).rejectRHSBLHelo,
+		"reject_rhsbl_sender":         (*session).rejectRHSBLSender,
+		"reject_rhsbl_recipient":      (*session).rejectRHSBLRecipient,
+		"reject_maps_rbl":             (*session).rejectMapsRBL,
+	}
+	for name, fn := range serverRestrictions() {
+		restrictions[name] = fn
 	}
 }
 
@@ -100,7 +149,8 @@ func (s *session) aclPermit(action, class, name string) int {
 	}
 	for _, a := range s.p.logPermit {
 		if strings.EqualFold(a, action) {
-			s.logWhatsup("permit", "action="+action+" for "+class+"="+name)
+			// The space: Postfix appends " " and an empty format.
+			s.logWhatsup("permit", "action="+action+" for "+class+"="+name+" ")
 			break
 		}
 	}

@@ -55,6 +55,8 @@ type Deps struct {
 	// StandAlone is the mode of "sendmail -bs" (Postfix's smtpd -S run
 	// by a user): no restrictions, TLS, SASL or anvil (standalone.go).
 	StandAlone bool
+	// DNS answers the DNS-based restrictions; default SystemDNS().
+	DNS *DNS
 }
 
 // Server serves SMTP sessions. One Server per process; Serve may be
@@ -100,7 +102,7 @@ func New(cfg *config.Config, deps Deps) (*Server, error) {
 	if s.rewrite, err = parseRewriteRules(cfg, s.deps.OpenTable); err != nil {
 		return nil, err
 	}
-	if s.checks, err = newChecker(cfg); err != nil {
+	if s.checks, err = newChecker(cfg, s); err != nil {
 		return nil, err
 	}
 	if deps.StandAlone {
@@ -108,7 +110,6 @@ func New(cfg *config.Config, deps Deps) (*Server, error) {
 	} else if err := s.setupServices(cfg); err != nil {
 		return nil, err
 	}
-	warnUnlisted(cfg, s.log)
 	return s, nil
 }
 
@@ -140,6 +141,9 @@ func (s *Server) defaults(cfg *config.Config) {
 	}
 	if s.deps.Sleep == nil {
 		s.deps.Sleep = time.Sleep
+	}
+	if s.deps.DNS == nil {
+		s.deps.DNS = SystemDNS()
 	}
 	s.dictOpts = dict.Options{Flags: dict.FoldFix | dict.Lock, Param: cfg.Get,
 		Warn: func(m string) { s.log.Warn("%s", m) }}

@@ -114,7 +114,7 @@ func (s *session) resetMail() {
 		s.tx.msg.Abort()
 	}
 	s.tx = transaction{}
-	s.chk.discard = false
+	s.chk.resetMail()
 }
 
 // resetRcpt forgets the recipients (rcpt_reset).

@@ -23,21 +23,7 @@ var unsupportedParams = []struct {
 	{"smtpd_authorized_verp_clients", "", "XVERP"},
 	{"smtpd_upstream_proxy_protocol", "", "the haproxy protocol"},
 	{"smtpd_discard_ehlo_keyword_address_maps", "", "per-client EHLO keyword maps"},
-	{"smtpd_reject_unlisted_sender", "no", "reject_unlisted_sender"},
-}
-
-// warnUnlisted says, once per process, that the implicit
-// reject_unlisted_recipient is not done yet. It is on by default, so
-// refusing to start would stop every default configuration; instead the
-// log says what is not checked.
-// XXX: recipient validation (local_recipient_maps, virtual_mailbox_maps,
-// relay_recipient_maps, virtual alias and canonical maps) comes with the
-// access maps; until then unknown recipients are accepted at RCPT time.
-func warnUnlisted(cfg *config.Config, log Logger) {
-	if on, _ := cfg.Bool("smtpd_reject_unlisted_recipient"); on {
-		log.Warn("smtpd_reject_unlisted_recipient = yes is not implemented in Postern yet: " +
-			"recipients in local, virtual and relay domains are accepted without a recipient table check")
-	}
+	{"smtpd_dns_reply_filter", "", "DNS reply filters"},
 }
 
 // checkUnsupported reports the first unsupported feature that the
