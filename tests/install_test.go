@@ -752,3 +752,103 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// isolatedHost runs script with sh in new mount and network namespaces
+// where /usr/local, /etc/postfix, /etc/systemd/system, /var/lib and
+// /var/spool are directories of root: an install without DESTDIR there
+// touches none of the host's files or ports. The script's arguments are
+// root and top.
+func isolatedHost(t *testing.T, root, top, script string) string {
+	t.Helper()
+	mounts := ""
+	for _, d := range []string{"/usr/local", "/etc/postfix", "/etc/systemd/system", "/var/lib", "/var/spool", "/run/systemd"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0755); err != nil {
+			t.Fatal(err)
+		}
+		if fileExists(d) {
+			mounts += fmt.Sprintf("mount --bind %s%s %s\n", root, d, d)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*harness.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "unshare", "--mount", "--net", "--propagation", "private",
+		"sh", "-ec", mounts+"(ip link set lo up || true) 2>/dev/null\n"+script, "sh", root, top)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// TestInstallWithoutDestdir: the install an administrator runs, as root
+// without DESTDIR (PREFIX=/usr/local), in private mount and network
+// namespaces: programs with their owners and modes, a new main.cf,
+// set-permissions' queue owners, then check, start, a refused second
+// install while the mail system runs, status, stop, and uninstall.
+func TestInstallWithoutDestdir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every program once more")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("no unshare")
+	}
+	owner, group := lookupIDs(t, "postfix", "postdrop")
+	root := destdir(t)
+	top := buildTop(t, "/usr/local/libexec/postfix", "/usr/local/sbin", "/etc/postfix")
+	out := isolatedHost(t, root, top, `
+"$2/scripts/install" "" /usr/local /usr/local/libexec/postfix /usr/local/sbin /etc/postfix
+postconf=/usr/local/sbin/postconf
+$postconf -e "maillog_file = /var/spool/maillog" "myhostname = mx.example.test"
+/usr/local/sbin/postfix check
+/usr/local/sbin/postfix start
+if "$2/scripts/install" "" /usr/local /usr/local/libexec/postfix /usr/local/sbin /etc/postfix; then
+	echo "install under a running mail system succeeded"; exit 1
+fi
+/usr/local/sbin/postfix status
+/usr/local/sbin/postfix stop
+`)
+	if !strings.Contains(out, "error: the mail system is running (lock /var/spool/postfix/pid/master.pid)") {
+		t.Errorf("output:\n%s", out)
+	}
+	st := checkMode(t, filepath.Join(root, "usr/local/sbin/postqueue"), false, 0755|os.ModeSetgid)
+	if st != nil && (st.Uid != 0 || int(st.Gid) != group) {
+		t.Errorf("postqueue: owner %d:%d", st.Uid, st.Gid)
+	}
+	checkMode(t, filepath.Join(root, "usr/local/libexec/postfix/master"), false, 0755)
+	checkLink(t, filepath.Join(root, "usr/local/bin/mailq"), "/usr/local/sbin/sendmail")
+	for dir, uid := range map[string]int{"var/spool/postfix/active": owner, "var/spool/postfix/maildrop": owner,
+		"var/spool/postfix/pid": 0, "var/lib/postfix": owner} {
+		if st, err := os.Stat(filepath.Join(root, dir)); err != nil || int(st.Sys().(*syscall.Stat_t).Uid) != uid {
+			t.Errorf("%s: %v, want owner %d", dir, err, uid)
+		}
+	}
+	log, _ := os.ReadFile(filepath.Join(root, "var/spool/maillog"))
+	for _, want := range []string{"postfix/master[", "daemon started -- version 3.7.11, configuration /etc/postfix",
+		"the Postfix mail system is running: PID: ", "terminating on signal 15"} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("log has no %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(string(log), "warning:") {
+		t.Errorf("warnings in the log:\n%s", log)
+	}
+	unit, _ := os.ReadFile(filepath.Join(root, "usr/local/lib/systemd/system/postfix.service"))
+	if !strings.Contains(string(unit), "ExecStart=/usr/local/sbin/postfix start\n") {
+		t.Errorf("unit:\n%s", unit)
+	}
+
+	isolatedHost(t, root, top, `"$2/scripts/uninstall" "" /usr/local /usr/local/libexec/postfix /usr/local/sbin`)
+	for _, gone := range []string{"usr/local/sbin/postfix", "usr/local/libexec/postfix", "usr/local/bin/mailq", "var/lib/postern"} {
+		if _, err := os.Lstat(filepath.Join(root, gone)); err == nil {
+			t.Errorf("%s left after uninstall", gone)
+		}
+	}
+	for _, kept := range []string{"etc/postfix/main.cf", "var/spool/postfix/maildrop", "var/lib/postfix"} {
+		if _, err := os.Lstat(filepath.Join(root, kept)); err != nil {
+			t.Errorf("%s removed by uninstall", kept)
+		}
+	}
+}
