@@ -59,7 +59,7 @@ func (r *Resolver) resolve(p *personality, sender, addr string) Result {
 	if fail {
 		return Result{Flags: FlagFail}
 	}
-	res := Result{Recipient: ts.internal()}
+	res := Result{Recipient: ts.Internal()}
 	rcptDomain := res.Recipient[strings.LastIndexByte(res.Recipient, '@')+1:]
 	if res.Flags, remote, fail = r.validate(&res.Recipient, &rcptDomain, remote); fail {
 		return Result{Flags: FlagFail}

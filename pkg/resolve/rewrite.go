@@ -2,6 +2,8 @@ package resolve
 
 import (
 	"strings"
+
+	"github.com/postern/postern/pkg/addr"
 )
 
 // Rewriting contexts (MAIL_ATTR_RWR_LOCAL, MAIL_ATTR_RWR_REMOTE).
@@ -23,8 +25,8 @@ type rwContext struct {
 // (swap_bangpath, allow_percent_hack), @$myorigin is appended to a bare
 // user (append_at_myorigin) and .$mydomain to a domain without a dot
 // (append_dot_mydomain). ruleset is ContextLocal or ContextRemote.
-func (r *Resolver) Rewrite(ruleset, addr string) string {
-	if addr == "" {
+func (r *Resolver) Rewrite(ruleset, a string) string {
+	if a == "" {
 		r.warn("rewrite_addr: null address")
 		return ""
 	}
@@ -32,34 +34,34 @@ func (r *Resolver) Rewrite(ruleset, addr string) string {
 	if ruleset == ContextRemote {
 		ctx = r.remote
 	}
-	ts := r.rewriteTree(ctx, scan(addr))
-	return Quote822Local(ts.internal())
+	ts := r.rewriteTree(ctx, addr.Scan(a))
+	return addr.QuoteLocal(ts.Internal())
 }
 
 // rewriteTree is rewrite_tree(): it returns the rewritten token list.
-func (r *Resolver) rewriteTree(ctx rwContext, ts toks) toks {
+func (r *Resolver) rewriteTree(ctx rwContext, ts addr.Tokens) addr.Tokens {
 	if len(ts) == 0 {
 		return ts
 	}
 	// An empty address is a special case; a lone @ is one too.
-	if len(ts) == 1 && ts[0].typ == tQString && ts[0].s == "" {
+	if len(ts) == 1 && ts[0].Type == addr.QuotedString && ts[0].Text == "" {
 		return ts
 	}
-	if len(ts) == 1 && ts[0].typ == '@' {
-		return toks{{tQString, ""}}
+	if len(ts) == 1 && ts[0].Type == '@' {
+		return addr.Tokens{{Type: addr.QuotedString}}
 	}
 	// Strip source route.
-	if ts[0].typ == '@' {
-		if colon := ts.first(':', 0); colon >= 0 && colon != len(ts)-1 {
-			ts = ts[colon+1:].clone()
+	if ts[0].Type == '@' {
+		if colon := ts.First(':', 0); colon >= 0 && colon != len(ts)-1 {
+			ts = ts[colon+1:].Clone()
 		}
 	}
-	if ts.last('@') < 0 {
+	if ts.Last('@') < 0 {
 		ts = r.noDomain(ctx, ts)
 	}
 	ts = r.appendDotMydomain(ctx, ts)
 	// Strip trailing dot at end of domain, but not dot-dot or @-dot.
-	if n := len(ts); n > 1 && ts[n-1].typ == '.' && ts[n-2].typ != '.' && ts[n-2].typ != '@' {
+	if n := len(ts); n > 1 && ts[n-1].Type == '.' && ts[n-2].Type != '.' && ts[n-2].Type != '@' {
 		ts = ts[:n-1]
 	}
 	return ts
@@ -67,41 +69,41 @@ func (r *Resolver) rewriteTree(ctx rwContext, ts toks) toks {
 
 // noDomain handles an address without @: domain!user, user%domain or a
 // bare user.
-func (r *Resolver) noDomain(ctx rwContext, ts toks) toks {
-	if bang := ts.first('!', 0); r.swapBangpath && bang >= 0 {
-		out := ts[bang+1:].clone()
-		out = append(out, tok{'@', ""})
+func (r *Resolver) noDomain(ctx rwContext, ts addr.Tokens) addr.Tokens {
+	if bang := ts.First('!', 0); r.swapBangpath && bang >= 0 {
+		out := ts[bang+1:].Clone()
+		out = append(out, addr.Token{Type: '@'})
 		return append(out, ts[:bang]...)
 	}
-	if pct := ts.last('%'); r.percentHack && pct >= 0 {
-		out := ts.clone()
-		out[pct].typ = '@'
+	if pct := ts.Last('%'); r.percentHack && pct >= 0 {
+		out := ts.Clone()
+		out[pct].Type = '@'
 		return out
 	}
 	if r.appendAtMyorigin && ctx.origin != "" {
-		out := ts.clone()
-		out = append(out, tok{'@', ""})
-		return append(out, scan(ctx.origin)...)
+		out := ts.Clone()
+		out = append(out, addr.Token{Type: '@'})
+		return append(out, addr.Scan(ctx.origin)...)
 	}
 	return ts
 }
 
 // appendDotMydomain appends .domain to a domain part without a dot, but
 // leaves broken forms ending in @ and address literals alone.
-func (r *Resolver) appendDotMydomain(ctx rwContext, ts toks) toks {
-	at := ts.last('@')
+func (r *Resolver) appendDotMydomain(ctx rwContext, ts addr.Tokens) addr.Tokens {
+	at := ts.Last('@')
 	if !r.appendDotMydomainOn || ctx.domain == "" || at < 0 || at == len(ts)-1 {
 		return ts
 	}
-	if ts.first(tDomLit, at) >= 0 || ts.first('.', at) >= 0 {
+	if ts.First(addr.DomainLiteral, at) >= 0 || ts.First('.', at) >= 0 {
 		return ts
 	}
-	if r.warnCompatDotMydomain && ts[at+1].typ == tAtom {
-		r.compatDotMydomain(ts[at+1].s)
+	if r.warnCompatDotMydomain && ts[at+1].Type == addr.Atom {
+		r.compatDotMydomain(ts[at+1].Text)
 	}
-	out := ts.clone()
-	out = append(out, tok{'.', ""})
-	return append(out, scan(ctx.domain)...)
+	out := ts.Clone()
+	out = append(out, addr.Token{Type: '.'})
+	return append(out, addr.Scan(ctx.domain)...)
 }
 
 // compatDotMydomain logs Postfix's backwards-compatibility notice.

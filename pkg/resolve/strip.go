@@ -2,6 +2,8 @@ package resolve
 
 import (
 	"strings"
+
+	"github.com/postern/postern/pkg/addr"
 )
 
 // strip is the preliminary resolver (resolve.c resolve_addr, first
@@ -11,19 +13,19 @@ import (
 // bare user, until the address ends in a remote domain or in a local one
 // with nothing left to strip. remote reports which; fail reports a table
 // lookup failure.
-func (r *Resolver) strip(addr string) (ts toks, remote, fail bool) {
-	ts = scan(Quote822Local(addr))
-	var saved toks
-	loopMax := len(addr) + 100
+func (r *Resolver) strip(a string) (ts addr.Tokens, remote, fail bool) {
+	ts = addr.Scan(addr.QuoteLocal(a))
+	var saved addr.Tokens
+	loopMax := len(a) + 100
 	for n := 0; ; n++ {
 		if n > loopMax {
-			r.warn("resolve_addr: <%s>: giving up after %d iterations", addr, n)
+			r.warn("resolve_addr: <%s>: giving up after %d iterations", a, n)
 			return nil, false, true
 		}
 		ts = r.trimTail(ts)
-		if at := ts.last('@'); at >= 0 {
+		if at := ts.Last('@'); at >= 0 {
 			if at+1 < len(ts) {
-				local, err := r.IsLocal(ts[at+1:].internal())
+				local, err := r.IsLocal(ts[at+1:].Internal())
 				if err != nil {
 					r.warn("%v", err)
 					return nil, false, true
@@ -32,9 +34,9 @@ func (r *Resolver) strip(addr string) (ts toks, remote, fail bool) {
 					return ts, true, false
 				}
 			}
-			saved, ts = ts[at:].clone(), ts[:at].clone()
+			saved, ts = ts[at:].Clone(), ts[:at].Clone()
 		}
-		if ts.last('@') >= 0 || (r.swapBangpath && ts.last('!') >= 0) || (r.percentHack && ts.last('%') >= 0) {
+		if ts.Last('@') >= 0 || (r.swapBangpath && ts.Last('!') >= 0) || (r.percentHack && ts.Last('%') >= 0) {
 			ts = r.rewriteTree(r.local, ts)
 			continue
 		}
@@ -42,16 +44,16 @@ func (r *Resolver) strip(addr string) (ts toks, remote, fail bool) {
 			ts = r.rewriteTree(r.local, cracked)
 			continue
 		}
-		if len(ts) == 1 && ts[0].typ == tQString && ts[0].s == "" {
+		if len(ts) == 1 && ts[0].Type == addr.QuotedString && ts[0].Text == "" {
 			ts = nil
 		}
 		if len(ts) == 0 {
-			ts = scan(r.emptyAddr)
+			ts = addr.Scan(r.emptyAddr)
 			continue
 		}
 		if saved == nil {
-			ts = append(ts, tok{'@', ""})
-			ts = append(ts, scan(r.myhostname)...)
+			ts = append(ts, addr.Token{Type: '@'})
+			ts = append(ts, addr.Scan(r.myhostname)...)
 			continue
 		}
 		break
@@ -61,12 +63,12 @@ func (r *Resolver) strip(addr string) (ts toks, remote, fail bool) {
 
 // trimTail strips a trailing dot after the domain (but not dot-dot or
 // @-dot) and, with resolve_null_domain, a trailing @.
-func (r *Resolver) trimTail(ts toks) toks {
-	if n := len(ts); n > 1 && ts[n-1].typ == '.' && ts.last('@') >= 0 &&
-		ts[n-2].typ != '.' && ts[n-2].typ != '@' {
+func (r *Resolver) trimTail(ts addr.Tokens) addr.Tokens {
+	if n := len(ts); n > 1 && ts[n-1].Type == '.' && ts.Last('@') >= 0 &&
+		ts[n-2].Type != '.' && ts[n-2].Type != '@' {
 		ts = ts[:n-1]
 	}
-	if n := len(ts); r.resolveNullDomain && n > 0 && ts[n-1].typ == '@' {
+	if n := len(ts); r.resolveNullDomain && n > 0 && ts[n-1].Type == '@' {
 		ts = ts[:n-1]
 	}
 	return ts
@@ -76,11 +78,11 @@ func (r *Resolver) trimTail(ts toks) toks {
 // (resolve_dequoted_address): "user@domain"@local resolves as user@domain.
 // This is technically incorrect, but stops relaying through backup MX
 // hosts.
-func (r *Resolver) crackQuoted(ts toks) (toks, bool) {
-	if !r.resolveDequoted || len(ts) != 1 || ts[0].typ != tQString {
+func (r *Resolver) crackQuoted(ts addr.Tokens) (addr.Tokens, bool) {
+	if !r.resolveDequoted || len(ts) != 1 || ts[0].Type != addr.QuotedString {
 		return nil, false
 	}
-	local := ts[0].s
+	local := ts[0].Text
 	oper := strings.LastIndexByte(local, '@')
 	if oper < 0 && r.percentHack {
 		oper = strings.LastIndexByte(local, '%')
@@ -95,7 +97,7 @@ func (r *Resolver) crackQuoted(ts toks) (toks, bool) {
 		local = local[:oper] + "@" + local[oper+1:]
 	}
 	if local[oper] == '@' {
-		local = Quote822Local(local)
+		local = addr.QuoteLocal(local)
 	}
-	return scan(local), true
+	return addr.Scan(local), true
 }

@@ -35,8 +35,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/postern/postern/pkg/addr"
 	"github.com/postern/postern/pkg/queue"
-	"github.com/postern/postern/pkg/resolve"
 )
 
 // Message is one queue file as listed.
@@ -131,11 +131,11 @@ func read(l *queue.Layout, e queue.Entry, opts Options) (*Message, bool) {
 
 // display is how showq shows an envelope address: the null address as
 // $empty_address_recipient, quoted, printable.
-func display(addr, empty string) string {
-	if addr == "" {
-		addr = empty
+func display(a, empty string) string {
+	if a == "" {
+		a = empty
 	}
-	return printable(resolve.Quote822Local(addr))
+	return printable(addr.QuoteLocal(a))
 }
 
 // printable replaces control characters and invalid UTF-8 with '?'
