@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/postern/postern/pkg/addr"
 	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/dict"
 )
@@ -128,40 +129,13 @@ func splitQuoted(s string) []string {
 
 // stripExtension removes an address extension (user+ext@domain) and
 // externalizes the result (strip_externalize_addr()).
-func stripExtension(addr, delims string) string {
-	local, domain, hasAt := addr, "", false
-	if at := strings.LastIndexByte(addr, '@'); at >= 0 {
-		local, domain, hasAt = addr[:at], addr[at+1:], true
+func stripExtension(a, delims string) string {
+	local, domain := a, ""
+	if at := strings.LastIndexByte(a, '@'); at >= 0 {
+		local, domain = a[:at], a[at:]
 	}
 	if i := strings.IndexAny(local, delims); delims != "" && i > 0 {
 		local = local[:i]
 	}
-	out := QuoteLocal(local)
-	if hasAt {
-		out += "@" + domain
-	}
-	return out
-}
-
-// QuoteLocal externalizes a local part (quote_822_local()): it is
-// quoted when it is not a dot-atom of RFC 5322 atext.
-func QuoteLocal(local string) string {
-	if local == "" || isDotAtom(local) {
-		return local
-	}
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
-	return `"` + r.Replace(local) + `"`
-}
-
-func isDotAtom(s string) bool {
-	if s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f && c < 0x80 || strings.IndexByte(`()<>@,;:\".[]`, c) >= 0 && c != '.' {
-			return false
-		}
-	}
-	return true
+	return addr.QuoteLocal(local + domain)
 }
