@@ -30,6 +30,7 @@ type realPostfix struct {
 type anvilService struct {
 	name      string
 	overrides []string
+	maxproc   string // "" for "-"
 }
 
 // masterLines returns the master.cf entries of the services; port
@@ -37,7 +38,11 @@ type anvilService struct {
 func masterLines(services []anvilService, port func(string) string) string {
 	var b strings.Builder
 	for _, s := range services {
-		fmt.Fprintf(&b, "127.0.0.1:%s inet n - n - - smtpd\n", port(s.name))
+		maxproc := s.maxproc
+		if maxproc == "" {
+			maxproc = "-"
+		}
+		fmt.Fprintf(&b, "127.0.0.1:%s inet n - n - %s smtpd\n", port(s.name), maxproc)
 		for _, o := range s.overrides {
 			fmt.Fprintf(&b, "  -o %s\n", o)
 		}

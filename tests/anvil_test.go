@@ -91,13 +91,13 @@ type anvilScenario struct {
 func greet(c *smtpConn) string { return "connect -> " + c.reply() }
 
 var anvilScenarios = []anvilScenario{
-	{anvilService{"count", []string{"smtpd_client_connection_count_limit=2"}}, 3,
+	{anvilService{name: "count", overrides: []string{"smtpd_client_connection_count_limit=2"}}, 3,
 		func(dial func() *smtpConn) []string {
 			a, b, c := dial(), dial(), dial()
 			out := []string{greet(a), greet(b), greet(c), "then -> " + c.reply()}
 			return append(append(out, a.script("QUIT")...), b.script("QUIT")...)
 		}, "connect -> 421 4.7.0 mx.example.test Error: too many connections from 127.0.0.1"},
-	{anvilService{"rate", []string{"smtpd_client_connection_rate_limit=2", "smtpd_client_connection_count_limit=0"}}, 3,
+	{anvilService{name: "rate", overrides: []string{"smtpd_client_connection_rate_limit=2", "smtpd_client_connection_count_limit=0"}}, 3,
 		func(dial func() *smtpConn) []string {
 			var out []string
 			for i := 0; i < 2; i++ {
@@ -107,28 +107,28 @@ var anvilScenarios = []anvilScenario{
 			c := dial()
 			return append(out, greet(c), "then -> "+c.reply())
 		}, "connect -> 421 4.7.0 mx.example.test Error: too many connections from 127.0.0.1"},
-	{anvilService{"mail", []string{"smtpd_client_message_rate_limit=1"}}, 1,
+	{anvilService{name: "mail", overrides: []string{"smtpd_client_message_rate_limit=1"}}, 1,
 		func(dial func() *smtpConn) []string {
 			a := dial()
 			return append([]string{greet(a)}, a.script("EHLO client.example", "MAIL FROM:<a@example.org>",
 				"RSET", "MAIL FROM:<a@example.org>", "MAIL FROM:<bad", "MAIL TO:<a@example.org>", "QUIT")...)
 		}, "MAIL FROM:<a@example.org> -> 450 4.7.1 Error: too much mail from 127.0.0.1"},
-	{anvilService{"rcpt", []string{"smtpd_client_recipient_rate_limit=2"}}, 1,
+	{anvilService{name: "rcpt", overrides: []string{"smtpd_client_recipient_rate_limit=2"}}, 1,
 		func(dial func() *smtpConn) []string {
 			a := dial()
 			return append([]string{greet(a)}, a.script("EHLO client.example", "MAIL FROM:<a@example.org>",
 				"RCPT TO:<b@example.com>", "VRFY b@example.com", "RCPT TO:<c@example.com>",
 				"VRFY c@example.com", "RCPT TO:<bad", "QUIT")...)
 		}, "RCPT TO:<c@example.com> -> 450 4.7.1 Error: too many recipients from 127.0.0.1"},
-	{anvilService{"auth", []string{"smtpd_client_auth_rate_limit=1"}}, 1,
+	{anvilService{name: "auth", overrides: []string{"smtpd_client_auth_rate_limit=1"}}, 1,
 		func(dial func() *smtpConn) []string {
 			a := dial()
 			return append([]string{greet(a)}, a.script("EHLO client.example", "AUTH PLAIN", "AUTH PLAIN", "QUIT")...)
 		}, "AUTH PLAIN -> 450 4.7.1 Error: too many AUTH commands from 127.0.0.1"},
-	{anvilService{"except", []string{"smtpd_client_connection_count_limit=1", "smtpd_client_message_rate_limit=1",
+	{anvilService{name: "except", overrides: []string{"smtpd_client_connection_count_limit=1", "smtpd_client_message_rate_limit=1",
 		"smtpd_client_event_limit_exceptions=127.0.0.1"}}, 2, exemptScript,
 		"MAIL FROM:<a@example.org> -> 250 2.1.0 Ok"},
-	{anvilService{"mynets", []string{"smtpd_client_connection_count_limit=1", "smtpd_client_message_rate_limit=1",
+	{anvilService{name: "mynets", overrides: []string{"smtpd_client_connection_count_limit=1", "smtpd_client_message_rate_limit=1",
 		"mynetworks=127.0.0.0/8"}}, 2, exemptScript, "MAIL FROM:<a@example.org> -> 250 2.1.0 Ok"},
 }
 

@@ -68,6 +68,7 @@ func (t *Table) expire(now int64) {
 			m[k] = v
 		}
 		t.remotes, t.hiwater = m, len(m)
+		t.shrinks++
 	}
 }
 
@@ -83,6 +84,13 @@ func (t *Table) Expire() time.Duration {
 	}
 	// Due at the start of second expireAt; wake just after it begins.
 	return time.Unix(t.exp.head.expireAt, 0).Sub(now) + time.Millisecond
+}
+
+// Shrinks returns how many times the map was rebuilt smaller.
+func (t *Table) Shrinks() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.shrinks
 }
 
 // Waiting returns the number of entries waiting to expire.

@@ -2,6 +2,7 @@ package anvil
 
 import (
 	"net"
+	"runtime/debug"
 	"time"
 
 	"github.com/postern/postern/pkg/config"
@@ -26,6 +27,7 @@ type Service struct {
 	log         Logger
 	now         func() time.Time
 	next        time.Time // next statistics report
+	shrinks     int       // T.Shrinks() when memory was last given back
 }
 
 // maxWait bounds the wait between two Loop calls, so that a daemon
@@ -67,6 +69,12 @@ func (s *Service) Serve(c net.Conn) { Serve(s.T, c, s.Server) }
 // may wait before calling it again (MAIL_SERVER_LOOP).
 func (s *Service) Loop() time.Duration {
 	wait := s.T.Expire()
+	if n := s.T.Shrinks(); n != s.shrinks {
+		// The table shrank to a quarter of its peak: give the memory
+		// back to the system now rather than when the runtime gets to it.
+		s.shrinks = n
+		debug.FreeOSMemory()
+	}
 	now := s.now()
 	if !now.Before(s.next) {
 		s.Dump()

@@ -16,6 +16,7 @@ type Table struct {
 	now     func() time.Time // the clock (time.Now outside tests)
 	remotes map[string]*remote
 	hiwater int        // most entries since remotes was last rebuilt
+	shrinks int        // times remotes was rebuilt smaller
 	exp     expiryFIFO // entries with no connection, oldest first
 	max     peaks      // maximal values since the last Report
 }
