@@ -34,7 +34,7 @@ var loadService = anvilService{name: "load", overrides: []string{
 // holdConnections opens n connections at once, reads each greeting and
 // keeps the connections open until all have answered; it returns how
 // many got 220 and how many 421.
-func holdConnections(t *testing.T, addr string, n int) (ok, refused int, others []string) {
+func holdConnections(t *testing.T, addr string, n int, held func()) (ok, refused int, others []string) {
 	t.Helper()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -66,6 +66,9 @@ func holdConnections(t *testing.T, addr string, n int) (ok, refused int, others 
 		}()
 	}
 	wg.Wait()
+	if held != nil {
+		held()
+	}
 	close(conns)
 	for c := range conns {
 		c.Close()
@@ -86,7 +89,19 @@ func TestAnvilLoadConnectionCount(t *testing.T) {
 	inst := harness.Start(t, anvilMainCF, master)
 	inst.WaitListen(t, "load")
 	start := time.Now()
-	ok, refused, others := holdConnections(t, inst.Addr(t, "load"), loadClients)
+	ok, refused, others := holdConnections(t, inst.Addr(t, "load"), loadClients, func() {
+		// anvil's own count, once the refused sessions have gone.
+		sock := filepath.Join(inst.QueueDir, "private", "anvil")
+		ident := "ident=" + inst.Addr(t, "load") + ":127.0.0.1"
+		var got string
+		harness.Eventually(t, "anvil's count of the held sessions", func() bool {
+			c := anvilDial(t, sock)
+			defer c.Close()
+			c.Write([]byte("request=lookup\n" + ident + "\n\n"))
+			got = c.list(t)
+			return strings.HasPrefix(got, fmt.Sprintf("status=0\ncount=%d\nrate=%d\n", loadLimit, loadClients))
+		})
+	})
 	t.Logf("postern: %d greeted, %d refused in %v", ok, refused, time.Since(start).Round(time.Millisecond))
 	if ok != loadLimit || refused != loadClients-loadLimit || len(others) > 0 {
 		t.Errorf("postern: %d greeted, %d refused, others %q", ok, refused, others)
@@ -97,7 +112,7 @@ func TestAnvilLoadConnectionCount(t *testing.T) {
 	real := startRealPostfix(t, anvilMainCF, []anvilService{loadService})
 	anvilWaitListen(t, real.ports["load"])
 	start = time.Now()
-	ok, refused, others = holdConnections(t, real.addr("load"), loadClients)
+	ok, refused, others = holdConnections(t, real.addr("load"), loadClients, nil)
 	t.Logf("postfix: %d greeted, %d refused in %v", ok, refused, time.Since(start).Round(time.Millisecond))
 	if ok != loadLimit || refused != loadClients-loadLimit || len(others) > 0 {
 		t.Errorf("postfix: %d greeted, %d refused, others %q", ok, refused, others)
