@@ -137,7 +137,30 @@ func (c *Config) Value(name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("parameter %s: %v", name, err)
 	}
+	if name == "myorigin" && strings.HasPrefix(v, "/") {
+		return readMailname(v)
+	}
 	return v, nil
+}
+
+// readMailname implements Debian's Postfix patch for "myorigin =
+// /etc/mailname": a value that is a file name means the first line of that
+// file. Debian's installed main.cf uses it, so a drop-in must too.
+func readMailname(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", fmt.Errorf("myorigin: file %s: %v", path, err)
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return "", fmt.Errorf("myorigin: file %s is empty", path)
+	}
+	return line, nil
 }
 
 // Get returns a parameter's expanded value, "" for an unknown parameter or

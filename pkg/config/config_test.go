@@ -102,3 +102,19 @@ func TestConfigLayers(t *testing.T) {
 		t.Errorf("per-service default: %q", got)
 	}
 }
+
+// Debian's "myorigin = /etc/mailname": the first line of the file.
+func TestMyoriginFromFile(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "mailname")
+	os.WriteFile(name, []byte("example.org\nignored\n"), 0644)
+	f, _ := Parse("main.cf", []byte("myorigin = "+name+"\n"))
+	c := New(dir, f)
+	if got, err := c.Value("myorigin"); err != nil || got != "example.org" {
+		t.Errorf("myorigin = %q, %v", got, err)
+	}
+	f.Map["myorigin"] = filepath.Join(dir, "missing")
+	if _, err := c.Value("myorigin"); err == nil || !strings.Contains(err.Error(), "myorigin: file "+dir+"/missing: no such file") {
+		t.Errorf("missing file: %v", err)
+	}
+}

@@ -278,12 +278,10 @@ func (c *cmd) checkParamValues() {
 }
 
 // checkMyorigin: Debian builds Postfix with MYORIGIN_FROM_FILE, where
-// "myorigin = /etc/mailname" means the name in that file.
-//
-// XXX: Postern takes the value itself, so the file name would become the
-// domain of every local sender; until pkg/config reads the file, say so.
+// "myorigin = /etc/mailname" means the name in that file (pkg/config reads
+// it); a missing or empty file would stop every daemon, so say so here.
 func (c *cmd) checkMyorigin() {
-	if v := c.cfg.Get("myorigin"); strings.HasPrefix(v, "/") {
-		c.warn("%s/main.cf: myorigin = %s: reading the domain from a file (a Debian build option of Postfix) is not implemented in Postern: set myorigin to the domain itself", c.dir, v)
+	if _, err := c.cfg.Value("myorigin"); err != nil {
+		c.warn("%s/main.cf: %v", c.dir, err)
 	}
 }

@@ -138,7 +138,10 @@ func checkValue(cfg *config.Config, name string) error {
 	case config.Time:
 		_, err = cfg.Duration(name)
 	case config.Str:
-		err = checkLength(name, cfg.Get(name), p.Min, p.Max)
+		var v string
+		if v, err = cfg.Value(name); err == nil {
+			err = checkLength(name, v, p.Min, p.Max)
+		}
 	}
 	return err
 }
