@@ -3,6 +3,7 @@ package local
 import (
 	"strings"
 
+	"github.com/postern/postern/pkg/addr"
 	"github.com/postern/postern/pkg/deliver"
 	"github.com/postern/postern/pkg/local/users"
 	"github.com/postern/postern/pkg/queue"
@@ -149,8 +150,8 @@ func withoutSuccess(n int) int {
 
 // canonInternal rewrites an internal-form address to canonical form
 // (canon_addr_internal(): user becomes user@$myorigin, ...).
-func (a *Agent) canonInternal(addr string) string {
-	return unquoteAddr(a.resolver.Rewrite("local", quoteLocal(addr)))
+func (a *Agent) canonInternal(x string) string {
+	return addr.UnquoteLocal(a.resolver.Rewrite("local", addr.QuoteLocal(x)))
 }
 
 // canonExternal rewrites an external-form address (canon_addr_external()).

@@ -6,7 +6,6 @@ import (
 
 	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/dict"
-	"github.com/postern/postern/pkg/local/users"
 )
 
 // Table provenance (DICT_OWNER_*): commands and files named in an alias
@@ -60,10 +59,9 @@ func openAliases(value string, opts dict.Options) (*aliasMaps, error) {
 	return am, nil
 }
 
-// openAliasTable opens one table (users.OpenTable: "nis:" tables work
-// as on a host without NIS, so that the default alias_maps works).
+// openAliasTable opens one table.
 func openAliasTable(spec string, opts dict.Options) (dict.Dict, error) {
-	d, err := users.OpenTable(spec, opts)
+	d, err := dict.Open(spec, opts)
 	if err != nil {
 		return nil, &tableError{"alias_maps", err}
 	}

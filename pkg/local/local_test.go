@@ -8,9 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postern/postern/pkg/addr"
 	"github.com/postern/postern/pkg/mailbox"
 )
 
+// TestParseAliasValues: alias values are read with pkg/addr as
+// tok822_parse() reads them.
 func TestParseAliasValues(t *testing.T) {
 	for value, want := range map[string][]string{
 		"a, b c":                            {"a", "b", "c"},
@@ -22,32 +25,9 @@ func TestParseAliasValues(t *testing.T) {
 		"~/mbox, \\root":                    {"~/mbox", "root"}, // as Postfix: the backslash quotes
 		"":                                  nil,
 	} {
-		var got []string
-		for _, a := range addrNodes(parse822(value)) {
-			got = append(got, internalize(a.head))
-		}
-		if strings.Join(got, "|") != strings.Join(want, "|") {
+		if got := addr.ParseList(value); strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Errorf("%q: got %q, want %q", value, got, want)
 		}
-	}
-}
-
-func TestExternalize(t *testing.T) {
-	for in, want := range map[string]string{
-		"john@example.com":        "john@example.com",
-		`"john doe"@example.com`:  `"john doe"@example.com`,
-		`"a\"b"@example.com`:      `"a\"b"@example.com`,
-		"user":                    "user",
-		"user@[192.0.2.1]":        "user@[192.0.2.1]",
-		`"john.doe."@example.com`: `"john.doe."@example.com`,
-	} {
-		head, _ := scan822(in)
-		if got := externalize(head); got != want {
-			t.Errorf("externalize(%s) = %s, want %s", in, got, want)
-		}
-	}
-	if got := unquoteAddr(`"john doe"@example.com`); got != "john doe@example.com" {
-		t.Errorf("unquoteAddr: %q", got)
 	}
 }
 

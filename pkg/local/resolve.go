@@ -3,31 +3,32 @@ package local
 import (
 	"strings"
 
+	"github.com/postern/postern/pkg/addr"
 	"github.com/postern/postern/pkg/resolve"
 )
 
 // deliverResolveAddr resolves an address given as text (luser_relay)
-// and delivers to it (resolve.c deliver_resolve_addr()).
-func (s state) deliverResolveAddr(usr userAttr, addr string) result {
-	head, tail := scan822(addr)
-	node := newTok(tokAddr, "")
-	if head != nil {
-		subAppend(node, head)
-		_ = tail
+// and delivers to it (resolve.c deliver_resolve_addr()): its tokens,
+// externalized as the tokens of one address (no blanks between them).
+func (s state) deliverResolveAddr(usr userAttr, text string) result {
+	var sb strings.Builder
+	for _, t := range addr.Scan(text) {
+		sb.WriteString(addr.Tokens{t}.External())
 	}
-	return s.deliverResolveTree(usr, node)
+	return s.deliverResolveTree(usr, sb.String())
 }
 
-// deliverResolveTree rewrites an address found in an alias, .forward or
-// :include: file to canonical form and resolves it as qmgr would
-// (deliver_resolve_tree()): an address this local transport delivers is
-// delivered here and now, any other is forwarded as a new message. An
-// unmatched address extension is spliced back in before the "@".
-func (s state) deliverResolveTree(usr userAttr, addr *tok822) result {
+// deliverResolveTree rewrites an address (external form) found in an
+// alias, .forward or :include: file to canonical form and resolves it as
+// qmgr would (deliver_resolve_tree()): an address this local transport
+// delivers is delivered here and now, any other is forwarded as a new
+// message. An unmatched address extension is spliced back in before the
+// "@".
+func (s state) deliverResolveTree(usr userAttr, ext string) result {
 	s.level++
 	a := s.job.a
-	canon := a.resolver.Rewrite(resolve.ContextLocal, externalize(addr.head))
-	reply := a.resolver.Resolve("", unquoteAddr(canon))
+	canon := a.resolver.Rewrite(resolve.ContextLocal, ext)
+	reply := a.resolver.Resolve("", addr.Scan(canon).Internal())
 	switch {
 	case reply.Flags&resolve.FlagFail != 0:
 		return s.deferTo("4.3.0", "address resolver failure")

@@ -3,8 +3,8 @@ package local
 import (
 	"strings"
 
+	"github.com/postern/postern/pkg/addr"
 	"github.com/postern/postern/pkg/local/users"
-	"github.com/postern/postern/pkg/resolve"
 )
 
 // The delivery state, as Postfix's local.h: message attributes that
@@ -99,7 +99,7 @@ func (f *dupFilter) beenHere(key string) bool {
 // check reports whether key was seen, without remembering it.
 func (f *dupFilter) check(key string) bool { return f.seen[strings.ToLower(key)] }
 
-func quoteLocal(addr string) string { return resolve.Quote822Local(addr) }
+func quoteLocal(a string) string { return addr.QuoteLocal(a) }
 
 // userOf returns the user attributes for delivery as pw (SET_USER_ATTR).
 func userOf(pw *users.Passwd) userAttr {

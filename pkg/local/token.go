@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"strings"
+
+	"github.com/postern/postern/pkg/addr"
 )
 
 // deliverTokenString delivers to each address of an alias value or a
@@ -11,11 +13,11 @@ import (
 // deliver_token_string()); count (when not nil) counts the addresses.
 func (s state) deliverTokenString(usr userAttr, value string, count *int) result {
 	var r result
-	for _, addr := range addrNodes(parse822(value)) {
+	for _, node := range addr.Grep(addr.Parse(value), addr.Address) {
 		if count != nil {
 			*count++
 		}
-		r |= s.deliverToken(usr, addr)
+		r |= s.deliverToken(usr, node)
 	}
 	return r
 }
@@ -63,8 +65,8 @@ func boundedLines(limit int) bufio.SplitFunc {
 
 // deliverToken delivers to one destination (deliver_token()): /file,
 // ~/file, |command, :include:/file, or an address.
-func (s state) deliverToken(usr userAttr, addr *tok822) result {
-	text := internalize(addr.head)
+func (s state) deliverToken(usr userAttr, node *addr.Node) result {
+	text := addr.Internalize(node.Head)
 	switch {
 	case strings.HasPrefix(text, "/"):
 		return s.deliverFile(usr, text)
@@ -78,7 +80,7 @@ func (s state) deliverToken(usr userAttr, addr *tok822) result {
 	case len(text) >= len(":include:") && strings.EqualFold(text[:len(":include:")], ":include:"):
 		return s.deliverInclude(usr, text[len(":include:"):])
 	}
-	return s.deliverResolveTree(usr, addr)
+	return s.deliverResolveTree(usr, addr.Externalize(node.Head))
 }
 
 // deliverTokenHome expands ~/file to a file in the home directory of the

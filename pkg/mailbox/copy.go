@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/postern/postern/pkg/resolve"
+	"github.com/postern/postern/pkg/addr"
 )
 
 // Copy flags (global/mail_copy.h MAIL_COPY_*).
@@ -47,7 +47,7 @@ type Envelope struct {
 // Addresses are quoted as RFC 822 local parts require (quote_822_local).
 func Prefix(flags int, env Envelope) string {
 	var b strings.Builder
-	sender := resolve.Quote822Local(env.Sender)
+	sender := addr.QuoteLocal(env.Sender)
 	if flags&CopyFrom != 0 {
 		from := sender
 		if env.Sender == "" {
@@ -63,10 +63,10 @@ func Prefix(flags int, env Envelope) string {
 		b.WriteString("Return-Path: <" + sender + ">\n")
 	}
 	if flags&CopyOrigRcpt != 0 && env.EnableOrigRcpt && env.OrigRcpt != "" {
-		b.WriteString("X-Original-To: " + resolve.Quote822Local(env.OrigRcpt) + "\n")
+		b.WriteString("X-Original-To: " + addr.QuoteLocal(env.OrigRcpt) + "\n")
 	}
 	if flags&CopyDelivered != 0 {
-		b.WriteString("Delivered-To: " + resolve.Quote822Local(env.Delivered) + "\n")
+		b.WriteString("Delivered-To: " + addr.QuoteLocal(env.Delivered) + "\n")
 	}
 	return b.String()
 }

@@ -37,7 +37,7 @@ func OpenRecipientMaps(cfg *config.Config, opts dict.Options) (*RecipientMaps, e
 	var specs []string
 	var dicts []dict.Dict
 	for _, spec := range config.SplitList(cfg.Get("local_recipient_maps")) {
-		d, err := OpenTable(spec, opts)
+		d, err := dict.Open(spec, opts)
 		if err != nil {
 			for _, o := range dicts {
 				o.Close()

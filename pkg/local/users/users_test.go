@@ -45,19 +45,17 @@ func TestLookup(t *testing.T) {
 }
 
 func TestRecipientMaps(t *testing.T) {
-	withPasswd(t, "alice:x:1000:100:Alice:/home/alice:/bin/sh\n")
 	aliases := filepath.Join(t.TempDir(), "aliases")
-	os.WriteFile(aliases, []byte("sales alice\n"), 0o644)
+	os.WriteFile(aliases, []byte("sales root\n"), 0o644)
 	cfg := testConfig(t, "recipient_delimiter = +\nalias_maps = nis:mail.aliases texthash:"+aliases+
 		"\nlocal_recipient_maps = proxy:unix:passwd.byname $alias_maps\n")
-	var warnings []string
-	rm, err := OpenRecipientMaps(cfg, dict.Options{Param: cfg.Get, Warn: func(m string) { warnings = append(warnings, m) }})
+	rm, err := OpenRecipientMaps(cfg, dict.Options{Param: cfg.Get})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rm.Close()
 	for addr, want := range map[string]bool{
-		"alice@mx.example.com": true, "Alice+news@mx.example.com": true, "sales@mx.example.com": true,
+		"root@mx.example.com": true, "Root+news@mx.example.com": true, "sales@mx.example.com": true,
 		"bob@mx.example.com": false, "postmaster@mx.example.com": true, "mailer-daemon@localhost": true,
 		"double-bounce@mx.example.com": true, "postmasterx@mx.example.com": false,
 	} {
@@ -66,9 +64,7 @@ func TestRecipientMaps(t *testing.T) {
 			t.Errorf("Known(%s) = %v, %v; want %v", addr, got, err, want)
 		}
 	}
-	if len(warnings) != 1 || warnings[0] != "NIS domain name not set - NIS lookups disabled" {
-		t.Errorf("warnings %q", warnings)
-	}
+
 }
 
 func TestRecipientMapsEmpty(t *testing.T) {
@@ -77,8 +73,8 @@ func TestRecipientMapsEmpty(t *testing.T) {
 	if err != nil || !known {
 		t.Fatalf("empty local_recipient_maps: %v %v", known, err)
 	}
-	cfg = testConfig(t, "local_recipient_maps = unix:group.byname\n")
+	cfg = testConfig(t, "local_recipient_maps = unix:nosuch.byname\n")
 	if _, err := RecipientKnown(cfg, "x@y"); err == nil {
-		t.Fatal("unix:group.byname accepted")
+		t.Fatal("unix:nosuch.byname accepted")
 	}
 }
