@@ -2,7 +2,9 @@
 // password database as getpwnam(3) sees it (mypwd.c), and
 // local_recipient_maps, the table smtpd(8) uses to reject unknown local
 // recipients at RCPT time ("User unknown in local recipient table").
-// It is a data-layer package: smtpd and the local agent both use it.
+// It is a data-layer package: the local agent uses the password
+// lookups; RecipientMaps is the unknown-recipient check in a form any
+// program can call (pkg/smtpd has its own in restrictions_rcptmaps.go).
 package users
 
 import (
