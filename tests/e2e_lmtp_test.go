@@ -32,6 +32,10 @@ func testDovecotLMTP(t *testing.T, mailboxTransport, virtualTransport string) {
 	inst := harness.New(t, nil, e2eMasterCF(t))
 	aliases := filepath.Join(inst.Dir, "aliases")
 	e2eWrite(t, aliases, "postmaster: alice\n")
+	// alice has no UNIX account: smtpd knows her from a table, as
+	// LOCAL_RECIPIENT_README has it for mailbox_transport users.
+	users := filepath.Join(inst.Dir, "local-users")
+	e2eWrite(t, users, "alice x\n")
 	vmailbox := filepath.Join(inst.Dir, "vmailbox")
 	e2eWrite(t, vmailbox, "carol@virt.example carol/\n")
 	inst.WriteMainCF(t, []string{
@@ -39,6 +43,7 @@ func testDovecotLMTP(t *testing.T, mailboxTransport, virtualTransport string) {
 		"mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain",
 		"alias_maps = hash:" + aliases,
 		"alias_database = hash:" + aliases,
+		"local_recipient_maps = texthash:" + users + " $alias_maps",
 		"mailbox_transport = " + mailboxTransport,
 		"virtual_mailbox_domains = virt.example",
 		"virtual_mailbox_maps = texthash:" + vmailbox,
