@@ -3,6 +3,7 @@ package flush
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/postern/postern/pkg/attr"
@@ -28,7 +29,9 @@ type Client struct {
 	// Disabled is set when $fast_flush_domains is empty: Refresh and
 	// Purge then answer StatDeny without asking.
 	Disabled bool
-	closer   func()
+	// Service is $flush_service_name, for warnings.
+	Service string
+	closer  func()
 }
 
 // NewClient reads queue_directory (as queueDir: "/" inside the chroot
@@ -47,9 +50,10 @@ func NewClient(cfg *config.Config, queueDir string) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	service := cfg.Get("flush_service_name")
 	return &Client{
-		Path:    filepath.Join(queueDir, "public", cfg.Get("flush_service_name")),
-		Timeout: timeout, Domains: list, Disabled: value == "", closer: list.Close,
+		Path:    filepath.Join(queueDir, "public", service),
+		Timeout: timeout, Domains: list, Disabled: value == "", Service: service, closer: list.Close,
 	}, nil
 }
 
@@ -69,6 +73,28 @@ func (c *Client) Add(site, id string) (int, error) {
 	}
 	return c.call(attr.List{{Name: AttrRequest, Value: ReqAdd}, {Name: AttrSite, Value: site},
 		{Name: AttrQueueID, Value: id}})
+}
+
+// Deferred records a deferred recipient of message id in its domain's
+// log, as defer.c does after each deferral; a failure other than an
+// ineligible domain is reported to warn with Postfix's words
+// ("ID: flush service failure"). Addresses without a domain are skipped.
+func (c *Client) Deferred(id, rcpt string, warn func(format string, args ...any)) {
+	i := strings.LastIndexByte(rcpt, '@')
+	if i < 0 || i == len(rcpt)-1 {
+		return
+	}
+	switch st, _ := c.Add(rcpt[i+1:], id); st {
+	case StatOK, StatDeny:
+	default:
+		service := c.Service
+		if service == "" {
+			service = "flush"
+		}
+		if warn != nil {
+			warn("%s: %s service failure", id, service)
+		}
+	}
 }
 
 // SendSite requests delivery of the mail queued for site

@@ -1,6 +1,7 @@
 package flush
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -151,6 +152,24 @@ func TestSendFileSetsUnthrottle(t *testing.T) {
 	}
 	if st, _ := f.client.SendFile("bad/id"); st != StatBad {
 		t.Errorf("bad queue id: status %d", st)
+	}
+}
+
+func TestDeferred(t *testing.T) {
+	f := newFixture(t)
+	var warns []string
+	warn := func(format string, args ...any) { warns = append(warns, fmt.Sprintf(format, args...)) }
+	f.client.Deferred("AAAA1", "joe@example.net", warn)
+	f.client.Deferred("AAAA2", "joe@example.org", warn) // not eligible: no warning
+	f.client.Deferred("AAAA3", "nodomain", warn)
+	data, _ := os.ReadFile(filepath.Join(f.svc.Layout.Dir, "flush", "example_net"))
+	if string(data) != "AAAA1\n" || len(warns) != 0 {
+		t.Errorf("log %q, warnings %q", data, warns)
+	}
+	broken := &Client{Path: filepath.Join(t.TempDir(), "nothing"), Timeout: time.Second}
+	broken.Deferred("AAAA4", "joe@example.net", warn)
+	if len(warns) != 1 || warns[0] != "AAAA4: flush service failure" {
+		t.Errorf("warnings %q", warns)
 	}
 }
 
