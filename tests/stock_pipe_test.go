@@ -1,7 +1,7 @@
 package tests
 
 // pipe(8) under the stock master.cf plus test transports: each flag
-// that changes what the command gets (F R D X h q u > .), eol=,
+// that changes what the command gets (B D F O R X h q u > .), eol=,
 // null_sender=, size=, directory=, the argv macros, exit statuses, and
 // user=: the command runs as a user made for the test.
 
@@ -62,7 +62,7 @@ func newStockPipe(t *testing.T) *stockPipe {
 		"${size} ${client_address} ${client_helo} ${queue_id} $$literal"
 	master := strings.Join([]string{
 		"", svc("pnone", "") + " " + all, svc("pF", "flags=F"), svc("pR", "flags=R"), svc("pD", "flags=D"),
-		svc("pX", "flags=X"), svc("ph", "flags=h") + " ${nexthop} ${recipient} ${domain}",
+		svc("pX", "flags=X"), svc("pB", "flags=B"), svc("pO", "flags=O"), svc("ph", "flags=h") + " ${nexthop} ${recipient} ${domain}",
 		svc("pq", "flags=q") + " ${sender} ${recipient}", svc("pu", "flags=u") + " ${recipient} ${user}",
 		svc("pgt", "flags=>"), svc("pdot", "flags=."), svc("peol", `flags=R eol=\r\n`),
 		svc("pnull", "flags=F null_sender=bounce-owner") + " ${sender}", svc("psize", "size=10"),
@@ -72,14 +72,14 @@ func newStockPipe(t *testing.T) *stockPipe {
 	}, "\n") + "\n"
 	transport := filepath.Join(dir, "transport")
 	var routes []string
-	for _, n := range []string{"pnone", "pF", "pR", "pD", "pX", "pq", "pu", "pgt", "pdot", "peol", "pnull", "psize", "pdir", "p67", "p75"} {
+	for _, n := range []string{"pnone", "pF", "pR", "pD", "pX", "pB", "pO", "pq", "pu", "pgt", "pdot", "peol", "pnull", "psize", "pdir", "p67", "p75"} {
 		routes = append(routes, strings.ToLower(n)+".test "+n+":")
 	}
 	routes = append(routes, "ph.test ph:Next.HOP.test")
 	stockWriteFile(t, transport, strings.Join(routes, "\n")+"\n", 0o644)
 	s := &stockPipe{out: out, script: script, pu: pu}
 	s.stockSetup = prepareStockSetup(t, master, "transport_maps = hash:"+transport, "recipient_delimiter = +",
-		"pD_destination_recipient_limit = 1", "minimal_backoff_time = 1h", "queue_run_delay = 1h")
+		"pD_destination_recipient_limit = 1", "pO_destination_recipient_limit = 1", "minimal_backoff_time = 1h", "queue_run_delay = 1h")
 	stockPostmap(t, s.inst, "postmap", "hash:"+transport)
 	s.inst.Start(t)
 	return s
@@ -109,11 +109,11 @@ func TestStockPipe(t *testing.T) {
 	body := "Subject: pipe test\n\nFrom the start\n.dot line\nlast line\n"
 	rcpts := []string{"Joe+Ext@pnone.test", "a@pf.test", "b@pr.test", "c@pd.test", "Joe@PH.Test",
 		`"J Doe"@pq.test`, "Joe.Upper@PU.test", "g@pgt.test", "d@pdot.test", "e@peol.test", "big@psize.test",
-		"w@pdir.test", "x@p67.test", "y@p75.test"}
+		"w@pdir.test", "x@p67.test", "y@p75.test", "bl@pb.test", "o@po.test"}
 	id := stockSMTP(t, s.inst, from, rcpts, body)
 	sent := map[string]string{"pnone": "Joe+Ext@pnone.test", "pF": "a@pf.test", "pR": "b@pr.test", "pD": "c@pd.test",
 		"ph": "Joe@PH.Test", "pq": `"J Doe"@pq.test`, "pu": "Joe.Upper@PU.test", "pgt": "g@pgt.test",
-		"pdot": "d@pdot.test", "peol": "e@peol.test", "pdir": "w@pdir.test"}
+		"pdot": "d@pdot.test", "peol": "e@peol.test", "pdir": "w@pdir.test", "pB": "bl@pb.test", "pO": "o@po.test"}
 	for tr, rc := range sent {
 		if tr == "pq" {
 			rc = "J Doe@pq.test" // logged in internal form
@@ -138,13 +138,14 @@ func TestStockPipe(t *testing.T) {
 	check("pF", ident+"--\nFrom "+from+"  ")
 	check("pR", ident+"--\nReturn-Path: <"+from+">\n"+msg)
 	check("pD", ident+"--\nDelivered-To: c@pd.test\n"+msg)
+	check("pO", ident+"--\nX-Original-To: o@po.test\n"+msg)
 	check("ph", ident+"arg=[next.hop.test]\narg=[Joe@ph.test]\narg=[ph.test]\n--\n"+msg)
 	check("pq", ident+"arg=["+from+"]\narg=[\"J Doe\"@pq.test]\n--\n"+msg)
 	check("pu", ident+"arg=[joe.upper@PU.test]\narg=[joe.upper]\n--\n"+msg)
 	check("pdir", fmt.Sprintf("id=%d:%d cwd=%s/wd\n--\n", s.pu.uid, s.pu.gid, s.out))
 	for name, want := range map[string]string{
 		"pnone": "\n\nFrom the start\n.dot line\nlast line\n", "pgt": "\n\n>From the start\n.dot line\nlast line\n",
-		"pdot": "\n\nFrom the start\n..dot line\nlast line\n",
+		"pdot": "\n\nFrom the start\n..dot line\nlast line\n", "pB": "\nlast line\n\n",
 		"peol": "\r\n\r\nFrom the start\r\n.dot line\r\nlast line\r\n"} {
 		if got := s.result(t, name); !strings.HasSuffix(got, want) {
 			t.Errorf("%s body:\n%q\nwant suffix %q", name, got, want)
