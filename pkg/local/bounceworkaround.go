@@ -139,7 +139,8 @@ func (s *state) passed(st deliver.Status) result {
 	case deliver.Bounced:
 		s.job.bounced = true
 	default:
-		s.job.defer_ = deliver.Simple("4.3.0", "delivery deferred by "+s.msg.relay)
+		// The other agent logged and recorded the deferral; qmgr only
+		// needs to know that the recipient is still pending.
 		return retry
 	}
 	return ok

@@ -31,7 +31,7 @@ type job struct {
 	fwd     *forwarder
 	sent    bool
 	bounced bool
-	defer_  deliver.DSN // last deferral
+	lastDefer  deliver.DSN // last deferral
 }
 
 // as is the recipient as logged and recorded for the current state.
@@ -51,7 +51,7 @@ func (s *state) record(st deliver.Status, dsn deliver.DSN) result {
 	case deliver.Bounced:
 		j.bounced = true
 	default:
-		j.defer_ = dsn
+		j.lastDefer = dsn
 		return retry
 	}
 	return ok
@@ -98,8 +98,8 @@ func (j *job) settle(r result) {
 	res := deliver.Result{Status: deliver.Sent, DSN: "2.0.0", Relay: j.d.Req.Transport}
 	switch {
 	case r != ok:
-		res = deliver.Result{Status: deliver.Deferred, DSN: j.defer_.Status, Action: "delayed",
-			Reason: j.defer_.Reason, Relay: "none"}
+		res = deliver.Result{Status: deliver.Deferred, DSN: j.lastDefer.Status, Action: "delayed",
+			Reason: j.lastDefer.Reason, Relay: "none"}
 		if res.DSN == "" {
 			res.DSN, res.Reason = "4.3.0", "unknown mail transport error"
 		}
