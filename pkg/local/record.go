@@ -22,16 +22,16 @@ const (
 // the copies of its state: the request, the duplicate filter, the
 // forwarded messages and the outcomes so far.
 type job struct {
-	a       *Agent
-	ctx     context.Context
-	d       *deliver.Delivery
-	idx     int             // position in d.Req.Recipients
-	dup     *dupFilter      // been_here() table
-	loop    map[string]bool // Delivered-To: addresses of the message
-	fwd     *forwarder
-	sent    bool
-	bounced bool
-	lastDefer  deliver.DSN // last deferral
+	a         *Agent
+	ctx       context.Context
+	d         *deliver.Delivery
+	idx       int             // position in d.Req.Recipients
+	dup       *dupFilter      // been_here() table
+	loop      map[string]bool // Delivered-To: addresses of the message
+	fwd       *forwarder
+	sent      bool
+	bounced   bool
+	lastDefer deliver.DSN // last deferral
 }
 
 // as is the recipient as logged and recorded for the current state.
