@@ -20,9 +20,6 @@ func quote821(addr string) string {
 	return quoteString(local) + domain
 }
 
-// quote822Local is quote821 for RFC 822 local parts (ORCPT values).
-func quote822Local(addr string) string { return quote821(addr) }
-
 // isDotAtom reports whether s is atoms separated by single dots; 8-bit
 // bytes count as atom characters (SMTPUTF8).
 func isDotAtom(s string) bool {

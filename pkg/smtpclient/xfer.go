@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postern/postern/pkg/addr"
 	"github.com/postern/postern/pkg/queue"
 )
 
@@ -181,7 +182,7 @@ func (a *attempt) rcptCommand(s *session, i int) string {
 	if s.feat.dsn {
 		orcpt := rc.ORCPT
 		if orcpt == "" && rc.OrigAddress != "" {
-			orcpt = "rfc822;" + quote822Local(rc.OrigAddress)
+			orcpt = "rfc822;" + addr.QuoteLocal(rc.OrigAddress) // smtp_proto.c: quote_822_local
 		}
 		if orcpt != "" {
 			b.WriteString(" ORCPT=" + xtext(orcpt, "="))
