@@ -32,8 +32,9 @@ import (
 
 // DefaultPrograms are built for every instance (when this module has
 // them): the master, the postfix command and what it runs (postsuper for
-// the queue check, postqueue for flush), and postlogd for maillog_file.
-var DefaultPrograms = []string{"master", "postfix", "postlogd", "postsuper", "postqueue"}
+// the queue check, postqueue for flush, postconf for the unused-parameter
+// check), and postlogd for maillog_file.
+var DefaultPrograms = []string{"master", "postfix", "postlogd", "postsuper", "postqueue", "postconf"}
 
 // Instance is one running test instance.
 type Instance struct {
