@@ -4,7 +4,9 @@
 // forms, and local-part quoting. Every Postern program that reads an
 // address the way Postfix does uses it: smtpd (MAIL FROM, RCPT TO),
 // sendmail (arguments, -t headers), trivial-rewrite (pkg/resolve), the
-// aliases(5) reader (pkg/dict).
+// aliases(5) reader and address lookups (pkg/dict), local(8) (alias
+// values, .forward lines), and the quoting of envelope addresses in
+// showq, smtp (ORCPT) and the delivery agents.
 //
 // Tokens (tok822_scan): white space separates tokens and is dropped; a
 // comment "(...)" nests and is kept in its external form; a quoted
