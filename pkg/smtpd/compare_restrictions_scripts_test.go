@@ -16,7 +16,8 @@ type rscript struct {
 var restrictionBase = map[string]string{
 	"recipient_delimiter":             "+",
 	"smtpd_log_access_permit_actions": "OK, RELAY, DISCARD, 12345, permit_dnswl_client",
-	"relay_domains":                   "relay.test " + relayTest,
+	"relay_domains":                   "relay.test err.test rty.test " + relayTest,
+	"transport_maps":                  "texthash:DIR/transport",
 	"virtual_alias_domains":           "valias.test",
 	"virtual_alias_maps":              "texthash:DIR/valias",
 	"virtual_mailbox_domains":         "vmbox.test",
@@ -63,7 +64,8 @@ var restrictionTables = map[string]string{
 	"helo-a.cidr": "192.0.2.10 REJECT helo resolves to a bad address\n",
 	"clientnames": "client.test WARN client name matched\nunknown INFO unknown client\n" +
 		"forged.client.test REJECT forged name\n",
-	"etrn": "bad.test REJECT no etrn for you\nhold.test HOLD\n",
+	"etrn":      "bad.test REJECT no etrn for you\nhold.test HOLD\n",
+	"transport": "err.test error:5.1.2 no such user here\nrty.test retry:4.4.1 come back later\n",
 }
 
 type zoneRecord struct {
@@ -268,7 +270,8 @@ var restrictionScripts = []rscript{
 		"RCPT TO:<postmaster@example.com>", "RCPT TO:<MAILER-DAEMON@example.com>", "RCPT TO:<double-bounce@example.com>",
 		"RCPT TO:<canon@example.com>", "RCPT TO:<va@valias.test>", "RCPT TO:<nova@valias.test>",
 		"RCPT TO:<vm@vmbox.test>", "RCPT TO:<novm@vmbox.test>", "RCPT TO:<ru@relay.test>", "RCPT TO:<noru@relay.test>",
-		"RCPT TO:<x@other.test>", "VRFY unknown@example.com", "VRFY known@example.com"),
+		"RCPT TO:<x@other.test>", "RCPT TO:<b@err.test>", "RCPT TO:<c@rty.test>", "VRFY unknown@example.com",
+		"VRFY known@example.com"),
 	sess("unlisted quiet", "unlisted-quiet", "EHLO c.test", "MAIL FROM:<nosender@example.com>",
 		"RCPT TO:<unknown@example.com>", "RCPT TO:<known@example.com>", "RSET", "MAIL FROM:<known@example.com>",
 		"RCPT TO:<unknown@example.com>"),
