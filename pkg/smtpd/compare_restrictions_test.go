@@ -26,15 +26,26 @@ import (
 
 // restrictionEnv is everything both servers share.
 type restrictionEnv struct {
-	dir    string // tables and resolv.conf
-	dns    *fakeDNS
-	dnsIP  string
-	oracle *oracle
-	ports  map[string]int
-	pst    map[string]*testServer
+	dir      string // tables and resolv.conf
+	dns      *fakeDNS
+	dnsIP    string
+	oracle   *oracle
+	ports    map[string]int
+	pst      map[string]*testServer
+	variants []oracleVariant
+	subst    map[string]string // placeholders in settings: DIR and others
 }
 
 func TestCompareRestrictionsWithPostfix(t *testing.T) {
+	requireOracle(t)
+	env := newRestrictionEnv(t, restrictionVariants, nil)
+	for _, sc := range restrictionScripts {
+		t.Run(sc.name, func(t *testing.T) { env.compare(t, sc) })
+	}
+}
+
+// requireOracle skips a comparison test that cannot run here.
+func requireOracle(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the real Postfix")
 	}
@@ -46,26 +57,28 @@ func TestCompareRestrictionsWithPostfix(t *testing.T) {
 			t.Skip("no " + p)
 		}
 	}
-	env := newRestrictionEnv(t)
-	for _, sc := range restrictionScripts {
-		t.Run(sc.name, func(t *testing.T) { env.compare(t, sc) })
-	}
 }
 
-func newRestrictionEnv(t *testing.T) *restrictionEnv {
+// newRestrictionEnv starts the fake name server, the real Postfix and
+// Postern's servers for variants; subst adds placeholders.
+func newRestrictionEnv(t *testing.T, variants []oracleVariant, subst map[string]string) *restrictionEnv {
 	dir, err := os.MkdirTemp("", "postern-restrictions-") // readable by the postfix user
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	os.Chmod(dir, 0o755)
-	env := &restrictionEnv{dir: dir, ports: map[string]int{}, pst: map[string]*testServer{}}
+	env := &restrictionEnv{dir: dir, ports: map[string]int{}, pst: map[string]*testServer{}, variants: variants,
+		subst: map[string]string{"DIR": dir}}
+	for k, v := range subst {
+		env.subst[k] = v
+	}
 	env.startDNS(t)
 	for name, text := range restrictionTables {
 		write(t, filepath.Join(env.dir, name), text)
 	}
 	env.startOracle(t)
-	for _, v := range restrictionVariants {
+	for _, v := range env.variants {
 		settings := env.settings(v)
 		ts := startServer(t, settings, func(d *Deps) {
 			d.FreeSpace, d.DNS, d.Names = freeSpace, env.dnsClient(), env.names()
@@ -120,12 +133,19 @@ func (env *restrictionEnv) settings(v oracleVariant) map[string]string {
 		m[k] = val
 	}
 	for k, val := range restrictionBase {
-		m[k] = strings.ReplaceAll(val, "DIR", env.dir)
+		m[k] = env.expand(val)
 	}
 	for k, val := range v.overrides {
-		m[k] = strings.ReplaceAll(val, "DIR", env.dir)
+		m[k] = env.expand(val)
 	}
 	return m
+}
+
+func (env *restrictionEnv) expand(v string) string {
+	for k, r := range env.subst {
+		v = strings.ReplaceAll(v, k, r)
+	}
+	return v
 }
 
 // startOracle starts the private Postfix in its own mount namespace.
@@ -144,11 +164,11 @@ func (env *restrictionEnv) startOracle(t *testing.T) {
 	}
 	fmt.Fprintf(&main, "queue_directory = %s/queue\ndata_directory = %s/data\n", dir, dir)
 	fmt.Fprintf(&main, "maillog_file = %s\nmaillog_file_prefixes = %s\n", o.logf, env.dir)
-	for _, v := range restrictionVariants {
+	for _, v := range env.variants {
 		env.ports[v.name] = freePort(t)
 		fmt.Fprintf(&master, "127.0.0.1:%d inet n - n - - smtpd\n", env.ports[v.name])
 		for k, val := range v.overrides {
-			fmt.Fprintf(&master, "  -o {%s=%s}\n", k, strings.ReplaceAll(val, "DIR", env.dir))
+			fmt.Fprintf(&master, "  -o {%s=%s}\n", k, env.expand(val))
 		}
 	}
 	master.WriteString(oracleServices)
@@ -162,10 +182,10 @@ func (env *restrictionEnv) startOracle(t *testing.T) {
 		log, _ := os.ReadFile(o.logf)
 		t.Fatalf("postfix start: %v\n%s\n%s", err, out, log)
 	}
-	for _, v := range restrictionVariants {
+	for _, v := range env.variants {
 		waitPort(t, env.ports[v.name])
 	}
-	o.smtpdLines(t, len(restrictionVariants))
+	o.smtpdLines(t, len(env.variants))
 	env.oracle = o
 }
 
