@@ -81,7 +81,7 @@ type child struct {
 	gen      uint32
 	serv     *service
 	avail    bool
-	useCount int // clients finished, as reported on the status socket
+	useCount int // clients taken, as reported on the status socket
 	sessions int // clients being served, as last reported
 }
 

@@ -84,8 +84,14 @@ func (m *Master) statusEvent(s *service, p *statusPipe, msg []byte) {
 }
 
 func (m *Master) applyStatus(s *service, c *child, st server.Status) {
-	if n := int(st.Sessions); n < c.sessions {
-		c.useCount += c.sessions - n
+	// Use is a finished session, as for Postfix's single_server; for a
+	// multi-server (one that stays available while it has sessions) a new
+	// session is use too, as each served request is for Postfix's
+	// multi_server: anvil killed while its clients are still connected has
+	// served and must not be throttled as a bad start.
+	n := int(st.Sessions)
+	if n < c.sessions || n > c.sessions && st.Avail == server.StatAvail {
+		c.useCount++
 	}
 	c.sessions = int(st.Sessions)
 	switch st.Avail {
