@@ -166,3 +166,20 @@ func TestAccessNoDelayReject(t *testing.T) {
 	ts.log.has(t, "warning: access table cidr:"+dir+"/client.cidr: with smtpd_delay_reject=no, action HOLD is always "+
 		"skipped in Client host or Helo command restrictions")
 }
+
+func TestAccessActionsWithBDAT(t *testing.T) {
+	dir := tables(t, map[string]string{"sender": accessSenders})
+	ts := runExchanges(t, map[string]string{"smtpd_sender_restrictions": "check_sender_access texthash:" + dir + "/sender"},
+		[]exchange{
+			{"MAIL FROM:<prepend@s.test>", "250 2.1.0 Ok"}, {"RCPT TO:<user@example.com>", "250 2.1.5 Ok"},
+			{"BDAT 7\r\nhello\r\n", "250 2.0.0 Ok: 7 bytes"}, {"BDAT 0 LAST", "250 2.0.0 Ok: 7 bytes queued as QID001"},
+			{"RSET", "250 2.0.0 Ok"},
+			{"MAIL FROM:<discard@s.test>", "250 2.1.0 Ok"}, {"RCPT TO:<user@example.com>", "250 2.1.5 Ok"},
+			{"BDAT 7 LAST\r\nhello\r\n", "250 2.0.0 Ok: 7 bytes queued as QID002"},
+		})
+	msgs := ts.q.committed()
+	if len(msgs) != 2 || strings.Join(msgs[0].actions(), "|") != "prepend X-Tag: yes" ||
+		strings.Join(msgs[1].actions(), "|") != "discard" {
+		t.Errorf("actions: %v / %v", msgs[0].actions(), msgs[1].actions())
+	}
+}
