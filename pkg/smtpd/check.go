@@ -59,6 +59,7 @@ type checker struct {
 	rbl                                    *rblCache
 	expFilter                              expandFilter // smtpd_expansion_filter
 	addrTypes                              []uint16     // A, AAAA per inet_protocols
+	permMXNetworks                         *matchList   // permit_mx_backup_networks
 }
 
 // newChecker parses the restriction lists and opens their tables.
@@ -85,6 +86,10 @@ func newChecker(cfg *config.Config, srv *Server) (*checker, error) {
 		return nil, err
 	}
 	if c.rblReplies, err = srv.openMaps("rbl_reply_maps", cfg.Get("rbl_reply_maps")); err != nil {
+		return nil, err
+	}
+	if c.permMXNetworks, err = newMatchList(cfg, "permit_mx_backup_networks",
+		cfg.Get("permit_mx_backup_networks"), srv.deps.OpenTable); err != nil {
 		return nil, err
 	}
 	c.rbl = newRBLCache()

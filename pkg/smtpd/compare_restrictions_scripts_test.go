@@ -96,9 +96,18 @@ var restrictionZone = []zoneRecord{
 	{"7.0.0.127.in-addr.arpa", dnsTypePTR, "good.client.test"}, {"good.client.test", dnsTypeA, "127.0.0.7"},
 	{"8.0.0.127.in-addr.arpa", dnsTypePTR, "forged.client.test"}, {"forged.client.test", dnsTypeA, "192.0.2.99"},
 	{"10.0.0.127.in-addr.arpa", dnsTypePTR, "bad.test"}, {"bad.test", dnsTypeA, "127.0.0.10"},
+	{"backup.test", dnsTypeMX, "10 primary.other.test"}, {"backup.test", dnsTypeMX, "20 example.com"},
+	{"primary.other.test", dnsTypeA, "192.0.2.5"},
+	{"primary.test", dnsTypeMX, "10 example.com"},
+	{"nobackup.test", dnsTypeMX, "10 primary.other.test"},
+	{"addrbackup.test", dnsTypeMX, "10 primary.other.test"}, {"addrbackup.test", dnsTypeMX, "20 me.test"},
+	{"me.test", dnsTypeA, "127.0.0.1"},
+	{"badprimary.test", dnsTypeMX, "10 outside.test"}, {"badprimary.test", dnsTypeMX, "20 example.com"},
+	{"outside.test", dnsTypeA, "198.51.100.1"},
+	{"lostbackup.test", dnsTypeMX, "10 primary.other.test"}, {"lostbackup.test", dnsTypeMX, "20 gone.test"},
 }
 
-var restrictionServfail = []string{"servfail.test", "4.0.0.127.zen.test"}
+var restrictionServfail = []string{"servfail.test", "4.0.0.127.zen.test", "mxfail.test"}
 
 const relayTest = "known.test mx.test nullmx.test nx.test servfail.test aaaa.test cname.test nodata.test"
 
@@ -155,6 +164,9 @@ var restrictionVariants = []oracleVariant{
 			"reject_rhsbl_reverse_client rhsbl.test, reject_unknown_reverse_client_hostname, " +
 			"reject_unknown_client_hostname"}},
 	{"etrn", map[string]string{"smtpd_etrn_restrictions": "check_etrn_access texthash:DIR/etrn"}},
+	{"mxbackup", map[string]string{"smtpd_relay_restrictions": "permit_mx_backup, reject_unauth_destination"}},
+	{"mxbackup-networks", map[string]string{"smtpd_relay_restrictions": "permit_mx_backup, reject_unauth_destination",
+		"permit_mx_backup_networks": "192.0.2.0/24"}},
 	{"multi", map[string]string{"smtpd_data_restrictions": "reject_multi_recipient_bounce",
 		"smtpd_recipient_restrictions": "reject_multi_recipient_bounce"}},
 	{"server", map[string]string{
@@ -285,6 +297,8 @@ var restrictionScripts = []rscript{
 	from("127.0.0.8", sess("client names forged", "client-names", senders("a@b.test")...)),
 	from("127.0.0.9", sess("client names none", "client-names", senders("a@b.test")...)),
 	from("127.0.0.10", sess("client names rhsbl", "client-names", senders("a@b.test")...)),
+	sess("permit_mx_backup", "mxbackup", mxBackupLines()...),
+	sess("permit_mx_backup_networks", "mxbackup-networks", mxBackupLines()...),
 	sess("etrn access", "etrn", "EHLO c.test", "ETRN bad.test", "ETRN hold.test", "ETRN other.test"),
 	sess("multi-recipient bounce", "multi", "EHLO c.test", "MAIL FROM:<>", "RCPT TO:<user@example.com>",
 		"RCPT TO:<user2@example.com>", "DATA", "Subject: x\r\n\r\nbody\r\n.", "MAIL FROM:<a@b.test>",
@@ -302,6 +316,15 @@ func heloLines(names ...string) []string {
 	var out []string
 	for _, n := range names {
 		out = append(out, "HELO "+n, "MAIL FROM:<a@b.test>", "RCPT TO:<user@example.com>")
+	}
+	return out
+}
+
+func mxBackupLines() []string {
+	out := []string{"EHLO c.test", "MAIL FROM:<a@b.test>"}
+	for _, d := range []string{"backup.test", "primary.test", "nobackup.test", "addrbackup.test", "badprimary.test",
+		"lostbackup.test", "mxfail.test", "nx.test", "example.com", "relay.test", "[192.0.2.1]"} {
+		out = append(out, "RCPT TO:<x@"+d+">")
 	}
 	return out
 }

@@ -56,16 +56,18 @@
 //     and DNS checks (restrictions_helo.go, _client.go, _addr.go); DNS
 //     block and allow lists with rbl_reply_maps and default_rbl_reply
 //     (restrictions_dnsxl*.go); check_*_{mx,ns,a}_access
-//     (restrictions_server.go); recipient validation, implicit with
-//     smtpd_reject_unlisted_recipient and smtpd_reject_unlisted_sender,
-//     through local_recipient_maps, virtual alias and mailbox tables and
-//     relay_recipient_maps (restrictions_rcptmaps.go); the sender login
+//     (restrictions_server.go); permit_mx_backup with
+//     permit_mx_backup_networks (restrictions_mxbackup.go); recipient
+//     validation, implicit with smtpd_reject_unlisted_recipient and
+//     smtpd_reject_unlisted_sender, through local_recipient_maps,
+//     virtual alias and mailbox tables and relay_recipient_maps
+//     (restrictions_rcptmaps.go); the sender login
 //     checks with smtpd_sender_login_maps (restrictions_login.go). DNS
 //     lookups go through a stub resolver of Postern's own that reads
 //     resolv.conf(5) as the C library does (restrictions_dns*.go; see
 //     DNS). Restrictions Postfix has and Postern does not (yet):
 //     check_policy_service, check_ccert_access, permit_tls_clientcerts,
-//     permit_tls_all_clientcerts, permit_mx_backup, reject_unverified_sender and
+//     permit_tls_all_clientcerts, reject_unverified_sender and
 //     reject_unverified_recipient answer "451 4.3.5 Server configuration
 //     error" with a warning once per process; an unknown name gets
 //     Postfix's "unknown smtpd restriction" warning and the same reply.

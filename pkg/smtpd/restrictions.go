@@ -76,6 +76,7 @@ func init() {
 		"reject_rhsbl_sender":         (*session).rejectRHSBLSender,
 		"reject_rhsbl_recipient":      (*session).rejectRHSBLRecipient,
 		"reject_maps_rbl":             (*session).rejectMapsRBL,
+		"permit_mx_backup":            (*session).permitMXBackup,
 	}
 	for name, fn := range serverRestrictions() {
 		restrictions[name] = fn

@@ -23,7 +23,7 @@ var restrictionParamNames = []string{
 	"unknown_helo_hostname_tempfail_action", "unknown_address_tempfail_action",
 	"recipient_delimiter", "receive_override_options", "multi_recipient_bounce_reject_code",
 	"smtpd_sasl_auth_enable", "owner_request_special", "proxy_read_maps", "plaintext_reject_code",
-	"smtpd_expansion_filter", "inet_protocols",
+	"smtpd_expansion_filter", "inet_protocols", "permit_mx_backup_networks",
 }
 
 func init() { Params = append(Params, restrictionParamNames...) }
