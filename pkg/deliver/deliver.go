@@ -93,7 +93,7 @@ type Request struct {
 	Flags     Flags
 	QueueName string // queue of the file, normally "active"
 	QueueID   string
-	QueueFile string // path; relative paths are taken from the queue directory
+	QueueFile string // path relative to the queue directory (qmgr sends active/ID: chrooted agents see the queue directory as "/"); absolute paths are used as given
 	Transport string // master.cf service name the request is sent to
 	Nexthop   string
 	Sender    string

@@ -87,8 +87,11 @@ func (m *Manager) newRequest(msg *message, rcpts []rcptRef, transport, nexthop s
 	env := msg.env
 	a := env.Attr
 	req := &deliver.Request{
-		Flags:     deliver.FlagDefault | msg.tflags,
-		QueueName: queue.Active, QueueID: msg.id, QueueFile: msg.path,
+		Flags: deliver.FlagDefault | msg.tflags,
+		// Relative to the queue directory, as Postfix's agents open
+		// queue_name/queue_id from their cwd: a chrooted agent sees the
+		// queue directory as "/", where qmgr's absolute path does not exist.
+		QueueName: queue.Active, QueueID: msg.id, QueueFile: m.deps.Layout.RelPath(queue.Active, msg.id),
 		Transport: transport, Nexthop: nexthop,
 		Sender:   env.Sender,
 		Encoding: a(queue.AttrEncoding), SMTPUTF8: a(queue.AttrSMTPUTF8) == "1",

@@ -119,8 +119,12 @@ func TestProbeFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	msg := &message{id: id, env: env, tflags: traceFlags(env)}
-	if r := h.m.newRequest(msg, []rcptRef{0}, "smtp", "example.net"); r.Flags != deliver.FlagDefault|deliver.FlagMTAVerify {
+	r := h.m.newRequest(msg, []rcptRef{0}, "smtp", "example.net")
+	if r.Flags != deliver.FlagDefault|deliver.FlagMTAVerify {
 		t.Errorf("request flags %#x", r.Flags)
+	}
+	if r.QueueFile != "active/"+id { // relative: chrooted agents (TestStockChrootedAgents)
+		t.Errorf("queue_file %q, want active/%s", r.QueueFile, id)
 	}
 	h.m.Trigger([]byte("W"))
 	h.waitLog(id + ": to=<bob@example.net>")
