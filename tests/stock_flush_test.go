@@ -9,7 +9,6 @@ package tests
 // postqueue too.
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -100,11 +99,6 @@ func stockPosternPostqueue(t *testing.T, inst *harness.Instance, id, deferred st
 	path := filepath.Join(bin, "postqueue")
 	out, err := exec.Command(path, "-c", inst.ConfigDir, "-i", id).CombinedOutput()
 	if err != nil {
-		exe, _ := os.ReadFile(path)
-		if !bytes.Contains(exe, []byte(flush.Protocol)) {
-			t.Skipf("Postern's postqueue does not expect Postfix's flush announcement %q yet "+
-				"(pkg/postqueue waits for \"flush_protocol\"): %s", flush.Protocol, out)
-		}
 		t.Fatalf("Postern postqueue -i: %v %s", err, out)
 	}
 	inst.WaitLogCount(t, deferred, 3)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/postern/postern/pkg/attr"
 	"github.com/postern/postern/pkg/dict"
+	"github.com/postern/postern/pkg/flush"
 	"github.com/postern/postern/pkg/queue"
 	"github.com/postern/postern/pkg/resolve"
 )
@@ -128,8 +129,8 @@ func (c *cmd) flushSite(site string) error {
 	return fail("Unknown flush server reply status %d", st)
 }
 
-// flushRequest asks the flush service (flush_protocol) and returns its
-// status.
+// flushRequest asks the flush service (queue_flush_protocol, Postfix's
+// announcement) and returns its status.
 func (c *cmd) flushRequest(req attr.List) (int, error) {
 	path := filepath.Join(c.cfg.Get("queue_directory"), "public", c.cfg.Get("flush_service_name"))
 	timeout, err := c.cfg.Duration("ipc_timeout")
@@ -141,7 +142,7 @@ func (c *cmd) flushRequest(req attr.List) (int, error) {
 		return 0, err
 	}
 	defer conn.Close()
-	if err := conn.ExpectProtocol("flush_protocol"); err != nil {
+	if err := conn.ExpectProtocol(flush.Protocol); err != nil {
 		return 0, err
 	}
 	reply, err := conn.Call(req)
