@@ -47,6 +47,7 @@ func (w *Writer) finish() error {
 	if !w.sender {
 		return fmt.Errorf("queue file %s: no sender", w.id)
 	}
+	w.writeMessageSize()
 	end := w.off
 	w.record(RecEnd)
 	if w.err == nil {

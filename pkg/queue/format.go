@@ -11,7 +11,7 @@ import (
 //	header   64 bytes, fixed offsets (written last, by Commit)
 //	envelope records: attributes, sender, recipients, then 'M'
 //	content  ContentSize raw bytes: header + body, LF line ends
-//	trailer  records: late recipients and attributes, then 'E'
+//	trailer  records: late recipients and attributes, the size, then 'E'
 //
 // A record is a type byte, the payload length as an unsigned varint
 // (encoding/binary), and the payload. The type byte of a recipient record
@@ -51,6 +51,7 @@ const (
 	RecDone    = 'D' // recipient, finished (was 'R'; MarkDone)
 	RecContent = 'M' // empty payload; the content follows
 	RecEnd     = 'E' // empty payload; nothing may follow
+	RecSize    = 'C' // trailer: the message size as Postfix counts it, decimal (msgsize.go)
 )
 
 // DSN NOTIFY bits (RFC 3461 5.1; global/dsn_mask.h).
@@ -111,6 +112,10 @@ type Envelope struct {
 	Attrs       map[string]string
 	ContentOff  int64 // first content byte
 	ContentSize int64 // header + body bytes
+	// MessageSize is the size Postfix reports and compares (qmgr size=,
+	// mailq, SIZE=, bounce_size_limit): see msgsize.go. A file without a
+	// size record (written before there was one) has its ContentSize.
+	MessageSize int64
 	WarnTime    time.Time
 	Flags       uint32 // header flags; none are defined yet, readers ignore them
 

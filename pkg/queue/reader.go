@@ -98,6 +98,9 @@ func Parse(r io.ReaderAt, size int64) (*Envelope, error) {
 	if !p.sender {
 		return nil, corrupt("no sender record")
 	}
+	if !p.size {
+		env.MessageSize = env.ContentSize
+	}
 	if n := uint32(len(env.Recipients)); n != p.wantRcpt {
 		return nil, corrupt("header says %d recipients, found %d", p.wantRcpt, n)
 	}
@@ -139,6 +142,7 @@ func parseHeader(h []byte, size int64) (*Envelope, int64, error) {
 type parser struct {
 	env      *Envelope
 	sender   bool
+	size     bool // a size record was seen
 	wantRcpt uint32
 }
 

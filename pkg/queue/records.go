@@ -21,6 +21,8 @@ func (p *parser) record(typ byte, payload []byte, pos int64, envelope bool) erro
 		}
 		p.env.attrOffs[string(name)] = pos
 	case RecKilled:
+	case RecSize:
+		return p.sizeRecord(payload, envelope)
 	case RecSender:
 		if !envelope || p.sender {
 			return errors.New("unexpected sender record")

@@ -33,6 +33,7 @@ type Writer struct {
 	sender  bool
 	err     error // first write error; sticky
 	warn    time.Time
+	msgSize int64 // SetMessageSize; -1 = not set
 	scratch []byte
 }
 
@@ -71,7 +72,7 @@ func newWriter(l *Layout, f *os.File, tmp string, now time.Time) (*Writer, error
 		return nil, fmt.Errorf("fstat %s: %w", tmp, err)
 	}
 	w := &Writer{l: l, f: f, tmp: tmp, arrival: now, created: now,
-		id: NewID(now, st.Ino, l.LongIDs), bw: bufio.NewWriterSize(f, 64<<10)}
+		id: NewID(now, st.Ino, l.LongIDs), bw: bufio.NewWriterSize(f, 64<<10), msgSize: -1}
 	w.put(make([]byte, HeaderSize)) // placeholder; Commit writes the header
 	return w, w.err
 }
