@@ -47,9 +47,10 @@ func RecordSize(n int64) int64 {
 // lines ending in LF, in any chunking. The zero value is not usable;
 // make one with NewMessageSize.
 type MessageSize struct {
-	limit int64 // line_length_limit
-	total int64 // records of finished lines
-	cur   int64 // bytes of the unfinished line
+	limit  int64 // line_length_limit
+	total  int64 // records of finished lines
+	cur    int64 // bytes of the unfinished line
+	unterm bool  // the unfinished line had no LF in the input
 }
 
 // NewMessageSize counts with the given line_length_limit (postconf(5)),
@@ -72,27 +73,19 @@ func (s *MessageSize) Write(p []byte, header bool) {
 		}
 		s.cur += int64(i)
 		s.total += s.lineSize(s.cur, header)
-		s.cur = 0
+		if s.unterm && !header && s.cur%s.limit != 0 {
+			s.total += RecordSize(0)
+		}
+		s.cur, s.unterm = 0, false
 		p = p[i+1:]
 	}
 }
 
-// EndUnterminated counts an unfinished last body line as Postfix does
-// a last line without LF: its records, the last one not empty, and an
-// empty record after them. The caller then writes the LF it adds to
-// the content without counting it.
-func (s *MessageSize) EndUnterminated() {
-	if s.cur == 0 {
-		return
-	}
-	full := s.cur / s.limit
-	s.total += full * RecordSize(s.limit)
-	if rest := s.cur % s.limit; rest > 0 {
-		s.total += RecordSize(rest)
-	}
-	s.total += RecordSize(0)
-	s.cur = 0
-}
+// Unterminated says that the unfinished body line had no LF in the
+// input (sendmail's last line); the LF the caller adds to the content
+// next ends it as Postfix ends such a line: its records, the last one
+// not empty, and then an empty record.
+func (s *MessageSize) Unterminated() { s.unterm = s.cur > 0 }
 
 // Total returns the size of the lines finished so far plus the bytes of
 // the unfinished one.

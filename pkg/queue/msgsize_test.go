@@ -44,15 +44,14 @@ func TestMessageSizeLines(t *testing.T) {
 		{"unterminated 2050", false, x(2050), true, 2051 + 4 + 2},
 	} {
 		s := NewMessageSize(2048)
-		if c.unterm {
-			s.Write([]byte(c.text), c.header)
-			s.EndUnterminated()
-		} else {
-			// Byte by byte: the chunking must not matter.
-			for _, b := range []byte(c.text + "\n") {
-				s.Write([]byte{b}, c.header)
-			}
+		// Byte by byte: the chunking must not matter.
+		for _, b := range []byte(c.text) {
+			s.Write([]byte{b}, c.header)
 		}
+		if c.unterm {
+			s.Unterminated()
+		}
+		s.Write([]byte("\n"), c.header)
 		if got := s.Total(); got != c.want {
 			t.Errorf("%s: size %d, want %d", c.name, got, c.want)
 		}
