@@ -38,7 +38,11 @@
 //     Return-Path: by default; MIME headers are never dropped);
 //     header addresses are rewritten
 //     like envelope addresses in the local rewrite context;
-//   - message_size_limit (552 5.3.4);
+//   - the message size as Postfix counts it (its queue file's content
+//     records, line_length_limit long: queue.MessageSize) is stored in
+//     the queue file for qmgr, showq, smtp and bounce;
+//   - message_size_limit (552 5.3.4) on the queue file size, its content
+//     counted as Postfix's records;
 //   - the queue file is made durable (queue.Writer.Commit) and qmgr is
 //     woken by a "W" written to public/qmgr.
 //
@@ -56,7 +60,7 @@
 // undisclosed_recipients_header, always_add_missing_headers, message_drop_headers,
 // receive_override_options, enable_original_recipient, delay_warning_time,
 // queue_directory, hash_queue_names, hash_queue_depth, enable_long_queue_ids,
-// mail_name.
+// mail_name, line_length_limit.
 //
 // What cleanup does not do yet: header_checks, body_checks, milters,
 // masquerade_domains and MIME processing; New refuses a configuration that

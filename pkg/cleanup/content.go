@@ -3,6 +3,8 @@ package cleanup
 import (
 	"bytes"
 	"fmt"
+
+	"github.com/postern/postern/pkg/queue"
 )
 
 // content is the message content state machine: the primary header block
@@ -17,6 +19,7 @@ type content struct {
 	resent  bool
 	hops    int
 	lastLF  bool // the last byte written was LF (or nothing was written)
+	size    *queue.MessageSize
 }
 
 // Write appends message content: the header and body as lines ending in
@@ -160,15 +163,22 @@ func headerNameLen(line []byte) int {
 	return 0
 }
 
-// out writes content bytes to the queue file, enforcing
-// message_size_limit on the queue file size as Postfix's cleanup does
-// with its file size limit.
+// out writes content bytes to the queue file and counts the message
+// size as Postfix does (queue.MessageSize: lines written before the end
+// of the primary headers are header lines). message_size_limit limits
+// the queue file size as Postfix's cleanup does with its file size
+// limit, the content counted as Postfix's records.
 func (m *Message) out(p []byte) {
 	if len(p) == 0 || m.failed != nil {
 		return // the message will not be queued: stop writing
 	}
+	b := m.body
+	if b.size == nil {
+		b.size = queue.NewMessageSize(m.c.p.lineLimit)
+	}
+	b.size.Write(p, !b.inBody)
 	limit := m.c.p.messageSizeLimit
-	if limit > 0 && m.w.Size()+int64(len(p)) > limit {
+	if limit > 0 && m.w.Size()-m.w.ContentSize()+b.size.Total() > limit {
 		m.fail(errSize())
 		return
 	}
@@ -207,7 +217,13 @@ func (m *Message) finishContent() {
 		}
 	}
 	if !b.lastLF {
+		if b.size != nil {
+			b.size.Unterminated()
+		}
 		m.out([]byte{'\n'})
+	}
+	if m.failed == nil && b.size != nil {
+		m.w.SetMessageSize(b.size.Total())
 	}
 	if m.failed == nil {
 		m.writeErr(m.w.EndContent())

@@ -25,6 +25,7 @@ var Params = []string{
 	"smtpd_sasl_authenticated_header", "content_filter", "delay_warning_time",
 	"always_bcc", "sender_bcc_maps", "recipient_bcc_maps", "message_drop_headers",
 	"queue_directory", "hash_queue_names", "hash_queue_depth", "enable_long_queue_ids",
+	"line_length_limit",
 }
 
 // params are the main.cf settings cleanup reads, taken once in New.
@@ -40,6 +41,7 @@ type params struct {
 	propagateCanonical, propagateVirtual     bool
 	canonClasses, senderClasses, rcptClasses canonClass
 	headerSizeLimit                          int
+	lineLimit                                int // line_length_limit: the message size's records
 	messageSizeLimit                         int64
 	hopcountLimit                            int
 	virtRecursionLimit, virtExpansionLimit   int
@@ -141,6 +143,7 @@ func readParams(cfg *config.Config) (*params, error) {
 		senderClasses:       r.classes("sender_canonical_classes"),
 		rcptClasses:         r.classes("recipient_canonical_classes"),
 		headerSizeLimit:     r.integer("header_size_limit"),
+		lineLimit:           r.integer("line_length_limit"),
 		hopcountLimit:       r.integer("hopcount_limit"),
 		virtRecursionLimit:  r.integer("virtual_alias_recursion_limit"),
 		virtExpansionLimit:  r.integer("virtual_alias_expansion_limit"),
