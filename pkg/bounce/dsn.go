@@ -84,7 +84,7 @@ func (n *notice) recipientFields(r queue.LogRecord) {
 // (bounce_original). ret is retFull or retHdrs.
 func (n *notice) originalPart(ret string) error {
 	env := n.orig.Envelope
-	if lim := n.s.set.BounceSizeLimit; lim > 0 && (env.ContentSize <= 0 || env.ContentSize > lim) {
+	if lim := n.s.set.BounceSizeLimit; lim > 0 && (env.MessageSize <= 0 || env.MessageSize > lim) {
 		ret = retHdrs
 	}
 	n.line("")

@@ -60,7 +60,7 @@ func (a *Agent) Deliver(ctx context.Context, d *deliver.Delivery) error {
 			return nil
 		}
 	}
-	if at.SizeLimit != 0 && d.File.ContentSize > at.SizeLimit {
+	if at.SizeLimit != 0 && d.File.MessageSize > at.SizeLimit {
 		a.all(d, deliver.Simple("5.2.3", "message too large"))
 		return nil
 	}
@@ -167,7 +167,7 @@ func (a *Agent) expander(d *deliver.Delivery, at *Attrs, sender string) *expande
 		nexthop = strings.ToLower(nexthop)
 	}
 	vars := map[string]string{
-		"sender": sender, "nexthop": nexthop, "size": strconv.FormatInt(d.File.ContentSize, 10),
+		"sender": sender, "nexthop": nexthop, "size": strconv.FormatInt(d.File.MessageSize, 10),
 		"client_address": req.ClientAddr, "client_helo": req.ClientHelo, "client_hostname": req.ClientName,
 		"client_port": req.ClientPort, "client_protocol": req.ClientProto, "sasl_method": req.SASLMethod,
 		"sasl_username": req.SASLUsername, "sasl_sender": req.SASLSender, "queue_id": req.QueueID,

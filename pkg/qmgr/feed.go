@@ -131,7 +131,7 @@ func (m *Manager) activate(msg *message) {
 	msg.tflags = traceFlags(msg.env)
 	m.messages++
 	m.deps.Log.Info("%s: from=<%s>, size=%d, nrcpt=%d (queue active)",
-		msg.id, msg.env.Sender, msg.env.ContentSize, len(msg.env.Recipients))
+		msg.id, msg.env.Sender, msg.env.MessageSize, len(msg.env.Recipients))
 	if msg.forceExpire && m.hasLog(queue.Defer, msg.id) {
 		// Use the existing defer log; deliver nothing (qmgr_message_alloc).
 		msg.deferred = true

@@ -100,7 +100,7 @@ func read(l *queue.Layout, e queue.Entry, opts Options) (*Message, bool) {
 	env := f.Envelope
 	st, serr := os.Stat(e.Path)
 	f.Close()
-	m := &Message{Queue: e.Queue, ID: e.ID, Arrival: env.Arrival.Unix(), Size: env.ContentSize,
+	m := &Message{Queue: e.Queue, ID: e.ID, Arrival: env.Arrival.Unix(), Size: env.MessageSize,
 		ForcedExpire: e.Mode.Perm()&queue.ModeExpire != 0, Sender: display(env.Sender, opts.EmptyAddr)}
 	if env.Arrival.IsZero() && serr == nil {
 		m.Arrival = st.ModTime().Unix()

@@ -150,7 +150,7 @@ func (a *attempt) mailCommand(s *session) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "MAIL FROM:<%s>", quote821(a.generic(req.Sender)))
 	if s.feat.size && a.d.File != nil {
-		fmt.Fprintf(&b, " SIZE=%d", a.d.File.ContentSize)
+		fmt.Fprintf(&b, " SIZE=%d", a.d.File.MessageSize)
 	}
 	if s.feat.eightbitmime {
 		switch strings.ToLower(req.Encoding) {
