@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/postern/postern/pkg/addr"
+	"github.com/postern/postern/pkg/deliver"
 	"github.com/postern/postern/pkg/queue"
 )
 
@@ -33,6 +34,9 @@ func (a *attempt) xfer(ctx context.Context, s *session) bool {
 	rcpts := a.left()
 	if len(rcpts) == 0 {
 		return true
+	}
+	if a.tooBig(s) {
+		return false
 	}
 	a.d.Stats.ReuseCount = s.reuse
 	a.d.Stats.ConnSetup = time.Now()
@@ -192,4 +196,19 @@ func (a *attempt) rcptCommand(s *session, i int) string {
 		}
 	}
 	return b.String()
+}
+
+// tooBig fails the transaction, before MAIL FROM, when the message is
+// larger than the server's EHLO SIZE limit (RFC 1870 6; smtp_proto.c
+// smtp_xfer). Postfix then closes the session without QUIT (smtp_xfer
+// returns before its QUIT state; the session is only kept when
+// connection caching is on). The size is Postfix's
+// (queue.Envelope.MessageSize), as announced with SIZE=.
+func (a *attempt) tooBig(s *session) bool {
+	if s.sizeLimit <= 0 || a.d.File == nil || a.d.File.MessageSize <= s.sizeLimit {
+		return false
+	}
+	a.mesgFail(s, deliver.Simple("5.3.4", fmt.Sprintf("message size %d exceeds size limit %d of server %s",
+		a.d.File.MessageSize, s.sizeLimit, s.namaddr)))
+	return true
 }
