@@ -52,9 +52,16 @@
 // an outcome (crash of its logic, local error) is deferred with 4.3.0 when
 // the request ends, never dropped.
 //
+// Address verification probes (FlagMTAVerify) report to the verify
+// service instead of delivering (probe.go); each deferred recipient of
+// ordinary mail is reported to the fast flush service (Env.Flush). A
+// recipient with offset -1 (passed by another agent, PassAs) is never
+// marked done.
+//
 // Parameters read (by NewEnv): soft_bounce, delay_logging_resolution_limit,
 // queue_directory and the queue layout parameters, daemon_timeout,
-// ipc_timeout.
+// ipc_timeout, address_verify_service_name, address_verify_negative_cache,
+// flush_service_name, fast_flush_domains, parent_domain_matches_subdomains.
 package deliver
 
 import (
@@ -83,10 +90,15 @@ type Recipient struct {
 	Address     string // envelope recipient, internal (unquoted) form
 	OrigAddress string // as the client gave it (orig_to); "" when the same
 	Index       int    // position in the queue file (queue.File.MarkDone)
-	Offset      int64  // queue file record offset (queue.Recipient.Offset)
+	Offset      int64  // queue file record offset (queue.Recipient.Offset); -1: report only
 	Notify      int    // DSN NOTIFY bits (queue.Notify*); 0 = not given
 	ORCPT       string // DSN ORCPT "type;address"
 }
+
+// ReportOnly reports whether the recipient was passed with offset -1,
+// as Postfix's deliver_pass() does: the agent delivers and reports, but
+// never marks the recipient done (the agent that passed it decides).
+func (rc Recipient) ReportOnly() bool { return rc.Offset < 0 }
 
 // Request is one delivery request.
 type Request struct {

@@ -224,7 +224,8 @@ func TestUserVerify(t *testing.T) {
 func TestWireRoundTrip(t *testing.T) {
 	req := &Request{Flags: FlagDefault, QueueName: "active", QueueID: "ABC", Transport: "smtp",
 		Nexthop: "[mx]:25", Sender: "", ArrivalTime: time.UnixMicro(1700000000123456),
-		Recipients: []Recipient{{Address: "a@b", OrigAddress: "x@y", Index: 3, Offset: 99, Notify: 6, ORCPT: "rfc822;x@y"}}}
+		Recipients: []Recipient{{Address: "a@b", OrigAddress: "x@y", Index: 3, Offset: 99, Notify: 6, ORCPT: "rfc822;x@y"},
+			{Address: "c@d", Index: 4, Offset: -1}}}
 	got, err := decodeRequest(encodeRequest(req))
 	if err != nil {
 		t.Fatal(err)

@@ -44,16 +44,16 @@ func (d *Delivery) RecordAs(as Recipient, o Outcome) Status {
 	}
 	es := []entry{d.classify(o)}
 	d.writeLogs(es)
-	e := es[0]
-	d.env.info("%s", LogLine(d.Req.QueueID, st, as, e.Relay, e.DSN, e.word, d.env.DelayRes, st.Done))
-	return e.Status
+	d.report(st, as, es[0])
+	return es[0].Status
 }
 
 // Settle gives recipient rcpt, whose outcomes were recorded with
 // RecordAs or PassAs, its final result for qmgr. A Sent or Bounced
 // result finishes the recipient: it is marked done in the queue file
-// (a Sent one only with FlagSuccess; nothing is marked for an address
-// probe). A Deferred result leaves it pending.
+// (a Sent one only with FlagSuccess or for a verify(8) probe; nothing
+// is marked for sendmail -bv or for a recipient passed with offset -1).
+// A Deferred result leaves it pending.
 func (d *Delivery) Settle(rcpt int, res Result) {
 	if rcpt < 0 || rcpt >= len(d.recorded) || d.recorded[rcpt] {
 		d.env.warn("%s: ignoring duplicate or unknown recipient #%d result", d.Req.QueueID, rcpt)
@@ -63,8 +63,8 @@ func (d *Delivery) Settle(rcpt int, res Result) {
 	res.Index = d.Req.Recipients[rcpt].Index
 	d.results[rcpt] = res
 	flags := d.Req.Flags
-	done := res.Status == Bounced || (res.Status == Sent && flags&FlagSuccess != 0)
-	if flags&(FlagUserVerify|FlagMTAVerify) != 0 || !done {
+	done := res.Status == Bounced || (res.Status == Sent && flags&(FlagSuccess|FlagMTAVerify) != 0)
+	if flags&FlagUserVerify != 0 || !done || d.Req.Recipients[rcpt].ReportOnly() {
 		return
 	}
 	if err := d.File.MarkDone(res.Index); err != nil {
@@ -81,12 +81,8 @@ func (d *Delivery) Settle(rcpt int, res Result) {
 // logs and writes the bounce or defer record itself; the returned status
 // is its outcome. When the agent cannot be reached or its answer is
 // unreadable the destination is deferred here, with Postfix's texts.
-//
-// XXX: Postfix passes the recipient with offset -1 so that the other
-// agent never marks it done; Postern's agents have no such convention
-// yet, so the request goes without FlagSuccess (a delivered recipient is
-// not marked), but a recipient the other agent bounces is marked done by
-// it even when another destination of the same recipient is deferred.
+// The recipient goes with offset -1, as Postfix passes it, so that the
+// other agent reports but never marks it done: Settle decides.
 func (d *Delivery) PassAs(ctx context.Context, c *Client, service string, rcpt int, as Recipient) Status {
 	transport, nexthop, _ := strings.Cut(service, ":")
 	if nexthop == "" {
@@ -94,10 +90,9 @@ func (d *Delivery) PassAs(ctx context.Context, c *Client, service string, rcpt i
 	}
 	d.env.info("%s: passing <%s> to transport=%s", d.Req.QueueID, as.Address, transport)
 	orig := d.Req.Recipients[rcpt]
-	as.Index, as.Offset = orig.Index, orig.Offset
+	as.Index, as.Offset = orig.Index, -1
 	req := *d.Req
 	req.Transport, req.Nexthop = transport, nexthop
-	req.Flags &^= FlagSuccess
 	req.Recipients = []Recipient{as}
 	reply, err := c.Deliver(ctx, &req)
 	switch {

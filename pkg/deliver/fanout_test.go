@@ -128,3 +128,52 @@ func TestPassAs(t *testing.T) {
 		t.Errorf("passed and delivered recipient marked done by the other agent")
 	}
 }
+
+// TestPassAsReportOnly: the passed recipient goes with offset -1 and the
+// request's flags; the other agent bounces it but must not mark it done
+// (Postfix's deliver_pass): the passing agent settles it.
+func TestPassAsReportOnly(t *testing.T) {
+	l, req := testQueue(t, "joe@example.com")
+	sink := &logSink{}
+	env := testEnv(l, sink)
+	ln, err := net.Listen("unix", filepath.Join(l.Dir, "private", "lmtp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	seen := make(chan Request, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		Serve(context.Background(), c, env, AgentFunc(func(ctx context.Context, d *Delivery) error {
+			seen <- *d.Req
+			d.Bounce(0, "mx", Simple("5.1.1", "550 5.1.1 no such user"))
+			return nil
+		}))
+	}()
+	client := &Client{QueueDir: l.Dir, IPCTimeout: env.IPCTimeout}
+	agent := AgentFunc(func(ctx context.Context, d *Delivery) error {
+		if st := d.PassAs(ctx, client, "lmtp", 0, Recipient{Address: "joe@example.com"}); st != Bounced {
+			t.Errorf("pass: %v", st)
+		}
+		env2, _ := queue.ReadEnvelope(l.Path(queue.Active, req.QueueID))
+		if env2.Recipients[0].Done {
+			t.Error("passed recipient marked done by the other agent")
+		}
+		d.Settle(0, Result{Status: Deferred, DSN: "4.3.0"})
+		return nil
+	})
+	if _, err := serveOnce(t, env, agent).Deliver(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	r := <-seen
+	if r.Recipients[0].Offset != -1 || !r.Recipients[0].ReportOnly() || r.Flags&FlagSuccess == 0 {
+		t.Errorf("passed request: flags %#x, recipient %+v", r.Flags, r.Recipients[0])
+	}
+	if bounces, _ := l.ReadLog(queue.Bounce, req.QueueID); len(bounces) != 1 {
+		t.Errorf("bounce log %+v", bounces)
+	}
+}

@@ -11,6 +11,7 @@ type entry struct {
 	log   string // per-message log: queue.Bounce, queue.Defer or ""
 	trace bool   // also write a trace record
 	done  bool   // mark the recipient done in the queue file
+	quiet bool   // no log line (a probe outcome the verify service missed)
 }
 
 // Record reports outcomes, all with the same time stamps: per-message
@@ -36,9 +37,21 @@ func (d *Delivery) Record(outs ...Outcome) {
 	d.markDone(es)
 	for _, e := range es {
 		rc := d.Req.Recipients[e.Rcpt]
-		d.env.info("%s", LogLine(d.Req.QueueID, st, rc, e.Relay, e.DSN, e.word, d.env.DelayRes, st.Done))
+		d.report(st, rc, e)
 		d.results[e.Rcpt] = Result{Index: rc.Index, Status: e.Status, DSN: e.DSN.Status,
 			Action: e.DSN.Action, Reason: e.DSN.Reason, Relay: e.Relay}
+	}
+}
+
+// report logs one outcome and, for a deferral, tells the fast flush
+// service (defer.c: log_adhoc, then flush_add for the recipient domain).
+func (d *Delivery) report(st Stats, rc Recipient, e entry) {
+	if e.quiet {
+		return
+	}
+	d.env.info("%s", LogLine(d.Req.QueueID, st, rc, e.Relay, e.DSN, e.word, d.env.DelayRes, st.Done))
+	if e.word == "deferred" && d.env.Flush != nil {
+		d.env.Flush.Deferred(d.Req.QueueID, rc.Address, d.env.warn)
 	}
 }
 
@@ -72,7 +85,9 @@ func (d *Delivery) classify(o Outcome) entry {
 		setAction(&e.DSN, "delayed")
 		e.word, e.log, e.trace = "deferred", queue.Defer, flags&FlagRecord != 0
 	}
-	if probe {
+	if flags&FlagMTAVerify != 0 {
+		d.verifyAppend(&e)
+	} else if probe {
 		e.word, e.DSN.Action = "deliverable", "deliverable"
 		if o.Status != Sent {
 			e.word, e.DSN.Action = "undeliverable", "undeliverable"
@@ -148,10 +163,12 @@ func (d *Delivery) logRecord(e *entry) queue.LogRecord {
 }
 
 // markDone marks finished recipients in the queue file with one fsync.
+// A recipient passed with offset -1 is never marked: the agent that
+// passed it (local's mailbox_transport) does that.
 func (d *Delivery) markDone(es []entry) {
 	var idx []int
 	for _, e := range es {
-		if e.done {
+		if e.done && !d.Req.Recipients[e.Rcpt].ReportOnly() {
 			idx = append(idx, d.Req.Recipients[e.Rcpt].Index)
 		}
 	}

@@ -67,11 +67,6 @@ func Handle(ctx context.Context, req *Request, env *Env, agent Agent) *Reply {
 		return d.Reply()
 	}
 	defer d.File.Close()
-	if req.Flags&FlagMTAVerify != 0 {
-		// XXX: no verify(8) service yet to store probe results.
-		d.DeferAll("none", Simple("4.3.0", "address verification probes (verify(8)) are not implemented"))
-		return d.Reply()
-	}
 	if env.DaemonTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, env.DaemonTimeout)
@@ -142,7 +137,7 @@ func checkRecipient(f *queue.File, rc Recipient) error {
 		return fmt.Errorf("%w: no recipient #%d", errStale, rc.Index)
 	}
 	q := f.Recipients[rc.Index]
-	if rc.Offset != 0 && q.Offset != rc.Offset {
+	if rc.Offset > 0 && q.Offset != rc.Offset { // -1: passed by another agent (ReportOnly)
 		return fmt.Errorf("%w: #%d <%s> is at offset %d, not %d", errStale, rc.Index, q.Address, q.Offset, rc.Offset)
 	}
 	if q.Done {

@@ -144,6 +144,27 @@ func (s *scanner) num(name string) int64 {
 	return n
 }
 
+// long reads a signed number (Postfix's ATTR_TYPE_LONG, "%ld"): the
+// recipient offset is -1 for a recipient passed by another agent.
+func (s *scanner) long(name string) int64 {
+	v := s.str(name)
+	if s.err != nil {
+		return 0
+	}
+	digits, neg := v, false
+	if len(v) > 0 && v[0] == '-' {
+		digits, neg = v[1:], true
+	}
+	n, err := attr.ParseNumber(name, digits)
+	if err != nil {
+		s.err = fmt.Errorf("malformed numerical data while reading %s: %.100s", name, v)
+	}
+	if neg {
+		return -n
+	}
+	return n
+}
+
 // has reports whether the next attribute is called name.
 func (s *scanner) has(name string) bool {
 	return s.err == nil && s.pos < len(s.l) && s.l[s.pos].Name == name
@@ -196,7 +217,7 @@ func decodeRequest(l attr.List) (*Request, error) {
 		rc.Index = int(s.num(aRcptIndex))
 		rc.OrigAddress = s.str(aOrigRcpt)
 		rc.Address = s.str(aRcpt)
-		rc.Offset = s.num(aOffset)
+		rc.Offset = s.long(aOffset)
 		rc.ORCPT = s.str(aORCPT)
 		rc.Notify = int(s.num(aNotify))
 		r.Recipients = append(r.Recipients, rc)

@@ -29,6 +29,10 @@ var Params = []string{
 	"notify_classes", "bounce_notice_recipient", "2bounce_notice_recipient",
 	"delay_notice_recipient", "bounce_size_limit", "delay_warning_time",
 	"bounce_template_file", "mail_name", "myhostname",
+	// qmgr's own deferrals and bounces tell verify(8) about probes and
+	// flush(8) about deferred mail, as the retry and error agents do.
+	"address_verify_service_name", "address_verify_negative_cache", "flush_service_name",
+	"fast_flush_domains", "parent_domain_matches_subdomains", "ipc_timeout",
 }
 
 // Daemon is a queue manager with its production collaborators: the
@@ -97,6 +101,10 @@ func NewDaemon(cfg *config.Config, queueDir string) (*Daemon, error) {
 	d.Manager = New(set, Deps{Layout: layout, Limits: limits, Resolver: r,
 		Agent:    &deliver.Client{QueueDir: layout.Dir, IPCTimeout: ipc},
 		Notifier: notifier, Log: stdLogger{}})
+	if err := d.Manager.denv.OpenServices(cfg, queueDir); err != nil {
+		d.Close()
+		return nil, err
+	}
 	return d, nil
 }
 
