@@ -38,6 +38,7 @@ type Config struct {
 	Main      *File  // main.cf as read; empty when it does not exist
 	overrides map[string]string
 	dynamic   map[string]string
+	computing map[string]bool // dynamic defaults being computed
 	// Undefined is called for each $name that expands to an undefined
 	// parameter (postconf warns); nil means silently empty, as daemons do.
 	Undefined func(name string)

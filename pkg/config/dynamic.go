@@ -19,7 +19,19 @@ func (c *Config) dynamicDefault(name, fallback string) string {
 	if v, ok := c.dynamic[name]; ok {
 		return v
 	}
+	// A default that needs itself ("myhostname = $mydomain", whose
+	// default is computed from $myhostname) sees the name undefined,
+	// as Postfix's mail_conf_lookup_eval() does while it computes it:
+	// "" instead of endless recursion.
+	if c.computing[name] {
+		return ""
+	}
+	if c.computing == nil {
+		c.computing = map[string]bool{}
+	}
+	c.computing[name] = true
 	v := c.computeDefault(name, fallback)
+	delete(c.computing, name)
 	if c.dynamic == nil {
 		c.dynamic = map[string]string{}
 	}
