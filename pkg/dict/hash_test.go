@@ -72,10 +72,19 @@ func TestHashSuffixes(t *testing.T) {
 
 // A reader keeps answering while the file is replaced, and picks up the
 // new table within reopenInterval.
+// TestHashReopenAfterReplace replaces a table file under concurrent
+// readers. After each replacement the test makes the next lookup check
+// the file (hashDict.nextCheck; otherwise a lookup checks at most once
+// per reopenInterval), so one reader maps the new file while the others
+// read: no reader may see anything but a whole old or new table. Once
+// the readers have stopped, the next lookup must map the last file; the
+// last file only, not one of the intermediate versions a reader may have
+// mapped while the builds were running.
 func TestHashReopenAfterReplace(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "map")
 	buildTable(t, path, "a", "old")
 	d := openSpec(t, "hash:"+path, FoldFix)
+	hd := d.(*hashDict)
 	expect(t, d, "a", "old", true)
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -99,20 +108,30 @@ func TestHashReopenAfterReplace(t *testing.T) {
 	}
 	for i := 0; i < 20; i++ {
 		buildTable(t, path, "a", "new", "b", fmt.Sprint(i))
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if v, _, _ := d.Lookup("a"); v == "new" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("table not reopened after replacement")
-		}
-		time.Sleep(50 * time.Millisecond)
+		hd.nextCheck.Store(0)
 	}
 	close(stop)
 	wg.Wait()
+	hd.nextCheck.Store(0)
+	expect(t, d, "a", "new", true)
 	expect(t, d, "b", "19", true)
+}
+
+// TestHashReopenInterval: without a forced check, a replaced file is
+// noticed by the first lookup after reopenInterval, not before.
+func TestHashReopenInterval(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "map")
+	buildTable(t, path, "a", "old")
+	d := openSpec(t, "hash:"+path, FoldFix)
+	hd := d.(*hashDict)
+	hd.nextCheck.Store(time.Now().Add(time.Hour).UnixNano())
+	buildTable(t, path, "a", "new")
+	expect(t, d, "a", "old", true)
+	hd.nextCheck.Store(time.Now().Add(-time.Nanosecond).UnixNano())
+	expect(t, d, "a", "new", true)
+	if next := hd.nextCheck.Load(); next <= time.Now().UnixNano() {
+		t.Errorf("next check at %d, not reopenInterval into the future", next)
+	}
 }
 
 func TestHashCorruptFile(t *testing.T) {
