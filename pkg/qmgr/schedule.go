@@ -22,12 +22,14 @@ type routed struct {
 // are recorded by a worker.
 func (m *Manager) schedule(msg *message) {
 	now := m.now()
-	var rs []routed
+	var pending []rcptRef
 	for i := range msg.env.Recipients {
-		r := rcptRef(i)
-		if msg.rcpt(r).Done {
-			continue
+		if !msg.rcpt(rcptRef(i)).Done {
+			pending = append(pending, rcptRef(i))
 		}
+	}
+	var rs []routed
+	for _, r := range m.redirect(msg, pending) {
 		q, d := m.route(msg, r)
 		rs = append(rs, routed{r: r, q: q, d: d})
 	}
@@ -84,7 +86,12 @@ func compareRouted(msg *message, a, b routed) int {
 			return c
 		}
 	}
-	aa, ab := msg.address(a.r), msg.address(b.r)
+	return compareAddr(msg.address(a.r), msg.address(b.r))
+}
+
+// compareAddr orders addresses by domain (case-insensitive; none last),
+// then address.
+func compareAddr(aa, ab string) int {
 	ia, ib := strings.LastIndexByte(aa, '@'), strings.LastIndexByte(ab, '@')
 	switch {
 	case ia < 0 && ib >= 0:
@@ -121,16 +128,20 @@ func (e *Entry) full() bool {
 // route resolves one recipient to a live destination queue, or returns
 // the decision to take instead.
 func (m *Manager) route(msg *message, r rcptRef) (*destQueue, *decision) {
-	rc := msg.rcpt(r)
+	address := msg.address(r) // the file's, or the redirect address
 	own := func(a deliver.Status, status, reason string) (*destQueue, *decision) {
 		return nil, &decision{rcpt: r, action: a, dsn: DSN{Status: status, Reason: reason}}
 	}
-	if rc.Address == "" {
+	if address == "" {
 		return own(deliver.Bounced, "5.1.3", "null recipient address")
 	}
+	// A content filter overrides the resolver (filter.go).
 	// qmgr_resolve_one: a failed lookup goes to the retry service, a
 	// malformed address to the error service.
-	rt := m.resolveFor(msg, rc.Address)
+	rt, filtered := m.filterRoute(msg, address)
+	if !filtered {
+		rt = m.resolveFor(msg, address)
+	}
 	switch {
 	case rt.Flags&resolve.FlagFail != 0:
 		return own(deliver.Deferred, "4.3.0", "address resolver failure")

@@ -22,6 +22,10 @@ type Settings struct {
 	RecipientDelimiter  string        // recipient_delimiter
 	DelayResolution     int           // delay_logging_resolution_limit
 	SoftBounce          bool          // soft_bounce
+
+	// Content filters (filter.go).
+	DefaultFilterNexthop string // default_filter_nexthop
+	MyHostname           string // myhostname
 }
 
 // SettingsFromConfig reads Settings, with Postfix's adjustments and
@@ -73,6 +77,8 @@ func SettingsFromConfig(cfg *config.Config, warn func(string)) (Settings, error)
 	s.DeferTransports = cfg.List("defer_transports")
 	s.DoubleBounceSender = cfg.Get("double_bounce_sender")
 	s.RecipientDelimiter = cfg.Get("recipient_delimiter")
+	s.DefaultFilterNexthop = cfg.Get("default_filter_nexthop")
+	s.MyHostname = cfg.Get("myhostname")
 	s.adjust(warn)
 	return s, nil
 }

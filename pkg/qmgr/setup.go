@@ -28,7 +28,7 @@ var Params = []string{
 	"default_transport_rate_delay", "default_process_limit",
 	"notify_classes", "bounce_notice_recipient", "2bounce_notice_recipient",
 	"delay_notice_recipient", "bounce_size_limit", "delay_warning_time",
-	"bounce_template_file", "mail_name", "myhostname",
+	"bounce_template_file", "mail_name", "myhostname", "default_filter_nexthop",
 	// qmgr's own deferrals and bounces tell verify(8) about probes and
 	// flush(8) about deferred mail, as the retry and error agents do.
 	"address_verify_service_name", "address_verify_negative_cache", "flush_service_name",
