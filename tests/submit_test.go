@@ -159,7 +159,7 @@ func TestSendmailQueuesMessage(t *testing.T) {
 	}
 	env := append(os.Environ(), "MAIL_CONFIG="+inst.ConfigDir)
 	mailq := runAs(t, nil, env, "", filepath.Join(bin, "mailq"))
-	head := fmt.Sprintf("-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n%-11s %7d ", id, f.ContentSize)
+	head := fmt.Sprintf("-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n%-11s %7d ", id, f.MessageSize)
 	if mailq.code != 0 || !strings.HasPrefix(mailq.stdout, head) ||
 		!strings.Contains(mailq.stdout, " "+me.Username+"@mx.example.test\n") ||
 		!strings.Contains(mailq.stdout, "(mail transport unavailable)\n                                         user@example.com\n") ||
