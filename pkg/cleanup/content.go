@@ -228,4 +228,5 @@ func (m *Message) finishContent() {
 	if m.failed == nil {
 		m.writeErr(m.w.EndContent())
 	}
+	m.writeLate()
 }

@@ -10,7 +10,8 @@ import (
 
 // Message is one message being received. Its methods are called from one
 // goroutine, in the order SetSender, AddRecipient..., Write..., Commit
-// (or Abort at any time).
+// (or Abort at any time); SetAttr and AddRecipient may also come after
+// Write (trailer.go).
 type Message struct {
 	c          *Cleanup
 	meta       Meta
@@ -31,6 +32,8 @@ type Message struct {
 	hdrContext rwContext // header address rewriting context
 	hdrRewrite bool      // whether headers are rewritten / completed
 	body       *content
+	late       []lateRecord // records waiting for the trailer (trailer.go)
+	trailer    bool         // the content has ended
 }
 
 // QueueID returns the message's queue ID, fixed at Begin.
@@ -73,15 +76,15 @@ func (m *Message) writeErr(err error) {
 }
 
 // SetAttr records an extra attribute (queue.AttrEncoding for BODY=,
-// queue.AttrSMTPUTF8, ...). It must come before the content.
+// queue.AttrSMTPUTF8, ...), before or after the content; one that
+// comes after goes to the queue file's trailer and overrides an
+// earlier value (an access(5) FILTER of smtpd_end_of_data_restrictions
+// overrides content_filter).
 func (m *Message) SetAttr(name, value string) error {
 	if err := m.check(); err != nil {
 		return err
 	}
-	if m.body != nil {
-		return fmt.Errorf("cleanup: %s: attribute %s after the content", m.id, name)
-	}
-	m.writeErr(m.w.AddAttr(name, value))
+	m.addAttr(name, value)
 	return nil
 }
 

@@ -41,7 +41,7 @@ func (m *Message) outRecipient(orcpt string, notify int, orig, rcpt string) {
 		if lim := c.p.dupFilterLimit; lim == 0 || len(m.seen) < lim {
 			m.seen[key] = true
 		}
-		m.writeErr(m.w.AddRecipient(queue.Recipient{Address: a, Orig: orig, ORCPT: orcpt, Notify: notify}))
+		m.addRcpt(queue.Recipient{Address: a, Orig: orig, ORCPT: orcpt, Notify: notify})
 		m.nrcpt++
 	}
 }
