@@ -1,8 +1,40 @@
 package smtpd
 
-// ETRN (RFC 1985). Postern has no fast flush service yet: a domain in
-// fast_flush_domains gets Postfix's answer for an unreachable flush
-// service, any other domain Postfix's refusal.
+import (
+	"path/filepath"
+
+	"github.com/postern/postern/pkg/config"
+	"github.com/postern/postern/pkg/flush"
+)
+
+// ETRN (RFC 1985): a domain in fast_flush_domains is handed to the fast
+// flush service (flush(8), public/$flush_service_name, as Postfix's
+// flush_send_site), which requeues the deferred mail logged for it;
+// any other domain gets Postfix's refusal.
+
+// FlushSender asks the fast flush service to deliver the mail queued
+// for a site (flush.Client.SendSite: flush.StatOK, StatDeny, StatBad or
+// StatFail).
+type FlushSender interface {
+	SendSite(site string) (int, error)
+}
+
+func init() { Params = append(Params, "flush_service_name") }
+
+// setupFlush makes the default flush client: public/$flush_service_name
+// relative to the working directory ($queue_directory or the jail).
+func (s *Server) setupFlush(cfg *config.Config) error {
+	if s.deps.Flush != nil {
+		return nil
+	}
+	timeout, err := cfg.Duration("ipc_timeout")
+	if err != nil {
+		return err
+	}
+	name := cfg.Get("flush_service_name")
+	s.deps.Flush = &flush.Client{Path: filepath.Join("public", name), Timeout: timeout, Service: name}
+	return nil
+}
 
 func (s *session) cmdEtrn(args []token) bool {
 	switch {
@@ -34,18 +66,38 @@ func (s *session) cmdEtrn(args []token) bool {
 	return s.flushSite(domain)
 }
 
-// flushSite is flush_send_site() and its replies.
+// flushSite is flush_send_site() and smtpd's replies to its status.
 func (s *session) flushSite(domain string) bool {
-	ok, err := s.srv.lists.flushDomains.matchDomain(domain)
-	switch {
-	case !ok && err == nil:
+	st := s.sendSite(domain)
+	switch st {
+	case flush.StatOK:
+		s.reply("250 Queuing started")
+		return true
+	case flush.StatDeny:
 		s.srv.log.Warn("reject: ETRN %.100s... from %s", domain, s.namaddr())
 		s.replyf("459 <%s>: service unavailable", domain)
+	case flush.StatBad:
+		s.srv.log.Warn("bad ETRN %.100s... from %s", domain, s.namaddr())
+		s.reply("458 Unable to queue messages")
 	default:
-		// XXX: no flush(8) service in Postern yet; a lookup error of
-		// fast_flush_domains ends here too, as in Postfix.
 		s.srv.log.Warn("unable to talk to fast flush service")
 		s.reply("458 Unable to queue messages")
 	}
 	return false
+}
+
+// sendSite checks fast_flush_domains (a lookup error is a failure, as
+// in flush_clnt.c) and asks the flush service.
+func (s *session) sendSite(domain string) int {
+	ok, err := s.srv.lists.flushDomains.matchDomain(domain)
+	switch {
+	case err != nil:
+		return flush.StatFail
+	case !ok:
+		return flush.StatDeny
+	case s.srv.deps.Flush == nil:
+		return flush.StatFail
+	}
+	st, _ := s.srv.deps.Flush.SendSite(domain)
+	return st
 }

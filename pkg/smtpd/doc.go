@@ -101,6 +101,6 @@
 //
 // What smtpd does not do (yet): Cyrus SASL, TLS client certificates,
 // the restrictions listed above as missing, smtpd_dns_reply_filter,
-// milters, postmaster notices (notify_classes), the fast flush service
-// behind ETRN. See docs/smtpd.md and docs/compatibility.md.
+// milters, postmaster notices (notify_classes). ETRN asks the fast flush
+// service (cmd_etrn.go). See docs/smtpd.md and docs/compatibility.md.
 package smtpd

@@ -57,6 +57,9 @@ type Deps struct {
 	StandAlone bool
 	// DNS answers the DNS-based restrictions; default SystemDNS().
 	DNS *DNS
+	// Flush is the fast flush service for ETRN; default: a flush.Client
+	// of public/$flush_service_name in the working directory.
+	Flush FlushSender
 }
 
 // Server serves SMTP sessions. One Server per process; Serve may be
@@ -113,10 +116,13 @@ func New(cfg *config.Config, deps Deps) (*Server, error) {
 	return s, nil
 }
 
-// setupServices sets up the anvil limits, TLS and SASL.
+// setupServices sets up the anvil limits, the flush client, TLS and SASL.
 func (s *Server) setupServices(cfg *config.Config) error {
 	var err error
 	if s.anvil, err = newAnvilLimits(cfg, s.deps.Anvil, s.deps.OpenTable, s.log); err != nil {
+		return err
+	}
+	if err = s.setupFlush(cfg); err != nil {
 		return err
 	}
 	if s.tls, err = setupTLS(cfg, s.log); err != nil {
