@@ -28,7 +28,7 @@
 // # Privilege separation (Runner, HelperMain, Privs)
 //
 // The agents run as $mail_owner with root as their real user (DropTo).
-// A Runner starts the agent's own binary again (/proc/self/exe with
+// A Runner starts the agent's own binary again (os.Executable, with
 // HelperArg) as the recipient (Privs.Start sets the credentials of the
 // child; the agent is root only while the child is created), sends it a
 // JSON Request and the message, and reads a JSON Response: the outcome

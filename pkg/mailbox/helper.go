@@ -13,7 +13,7 @@ import (
 
 // The helper is the child process that does one mailbox operation with
 // a recipient's privileges: the local(8) or virtual(8) binary itself,
-// started again (/proc/self/exe) with HelperArg as its first argument
+// started again (os.Executable) with HelperArg as its first argument
 // and the recipient's user and group (Privs.Start). It reads one JSON
 // Request line from its standard input, followed by exactly
 // Request.Size bytes of message content, does the operation, and writes

@@ -19,6 +19,10 @@ import (
 // TestMain doubles as a process that holds a lock on a file, for the
 // contention tests: fcntl(2) locks only conflict between processes.
 func TestMain(m *testing.M) {
+	if IsHelper() { // TestRunnerProcessName
+		HelperMain()
+		return
+	}
 	if path := os.Getenv("MAILBOX_TEST_HOLD"); path != "" {
 		holdLock(path, os.Getenv("MAILBOX_TEST_STYLE"))
 		return

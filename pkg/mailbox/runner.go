@@ -13,8 +13,13 @@ import (
 
 // Runner starts helper processes (see HelperArg) for the agent.
 type Runner struct {
-	// Exe is the program started as helper: "/proc/self/exe", the agent
-	// itself, so that helper and agent are always the same version.
+	// Exe is the program started as helper: the agent's own file
+	// (os.Executable), not /proc/self/exe, because the kernel names a
+	// process after the file it executes: ps, pidof and pgrep -x must
+	// see "local" or "virtual", not "exe", as for the master.
+	// XXX: a binary replaced in place while the agent runs gives a
+	// helper of the new version until the agent exits (max_use,
+	// max_idle, postfix reload).
 	Exe string
 	// Name is argv[0] of the helper (the agent's program name).
 	Name string
@@ -24,7 +29,16 @@ type Runner struct {
 
 // NewRunner returns a Runner that starts this program as its helper.
 func NewRunner(name string, privs *Privs) *Runner {
-	return &Runner{Exe: "/proc/self/exe", Name: name, Privs: privs}
+	return &Runner{Exe: selfExe(), Name: name, Privs: privs}
+}
+
+// selfExe is this program's path; /proc/self/exe when it cannot be
+// found (the helper then still runs, only its process name is "exe").
+func selfExe() string {
+	if p, err := os.Executable(); err == nil {
+		return p
+	}
+	return "/proc/self/exe"
 }
 
 // Call runs one helper operation as cred. content (req.Size bytes) is
