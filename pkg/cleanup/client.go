@@ -124,10 +124,19 @@ func (m *RemoteMessage) SetSender(addr, ret, envid string) error {
 
 // AddRecipient is Message.AddRecipient.
 func (m *RemoteMessage) AddRecipient(addr, orcpt, notify string) error {
+	return m.AddRecipientOrig(addr, "", orcpt, notify)
+}
+
+// AddRecipientOrig is Message.AddRecipientOrig.
+func (m *RemoteMessage) AddRecipientOrig(addr, orig, orcpt, notify string) error {
 	if _, ok := queue.ParseNotify(notify); !ok {
 		return fmt.Errorf("cleanup: bad DSN NOTIFY value %q", notify)
 	}
-	return m.send("recipient", "address", addr, "dsn_orig_rcpt", orcpt, "notify_flags", notify)
+	if orig == "" {
+		return m.send("recipient", "address", addr, "dsn_orig_rcpt", orcpt, "notify_flags", notify)
+	}
+	return m.send("recipient", "address", addr, "original_recipient", orig,
+		"dsn_orig_rcpt", orcpt, "notify_flags", notify)
 }
 
 // SetAttr is Message.SetAttr.

@@ -145,6 +145,15 @@ func (m *Message) canonSender(addr string) string {
 // cleanup_out_recipient()). Only bad NOTIFY syntax or misuse is an error
 // here; mapping trouble is reported by Commit.
 func (m *Message) AddRecipient(addr, orcpt, notify string) error {
+	return m.AddRecipientOrig(addr, "", orcpt, notify)
+}
+
+// AddRecipientOrig is AddRecipient with the original recipient to record
+// (enable_original_recipient), as a REC_TYPE_ORCP record before the
+// recipient gives it to Postfix's cleanup: local(8) forwarding keeps the
+// original message's original recipient so the new message's deliveries
+// log orig_to=. An empty orig means addr itself, as in AddRecipient.
+func (m *Message) AddRecipientOrig(addr, orig, orcpt, notify string) error {
 	if err := m.check(); err != nil {
 		return err
 	}
@@ -171,8 +180,9 @@ func (m *Message) AddRecipient(addr, orcpt, notify string) error {
 	if orcpt == "" && clean != "" {
 		orcpt = "rfc822;" + clean
 	}
-	orig := ""
-	if c.p.enableOrigRcpt {
+	if !c.p.enableOrigRcpt {
+		orig = ""
+	} else if orig == "" {
 		orig = addr
 	}
 	m.outRecipient(orcpt, mask, orig, clean)

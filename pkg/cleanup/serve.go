@@ -96,7 +96,8 @@ func (s *session) envelope(op string, req attr.List) error {
 	case "sender":
 		return s.m.SetSender(get("address"), get("ret_flags"), get("envelope_id"))
 	case "recipient":
-		return s.m.AddRecipient(get("address"), get("dsn_orig_rcpt"), get("notify_flags"))
+		return s.m.AddRecipientOrig(get("address"), get("original_recipient"), get("dsn_orig_rcpt"),
+			get("notify_flags"))
 	case "attr":
 		name, err := req.Need("name")
 		if err != nil {
