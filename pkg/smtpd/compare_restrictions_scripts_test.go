@@ -130,6 +130,8 @@ var restrictionVariants = []oracleVariant{
 	{"access-data", map[string]string{
 		"smtpd_data_restrictions":        "check_sender_access texthash:DIR/sender",
 		"smtpd_end_of_data_restrictions": "check_client_access cidr:DIR/client.cidr"}},
+	{"access-eod", map[string]string{
+		"smtpd_end_of_data_restrictions": "check_sender_access texthash:DIR/sender"}},
 	{"helo", map[string]string{
 		"smtpd_helo_restrictions": "reject_invalid_helo_hostname, reject_non_fqdn_helo_hostname, reject_unknown_helo_hostname"}},
 	{"helo-nodelay", map[string]string{"smtpd_delay_reject": "no", "unknown_helo_hostname_tempfail_action": "defer",
@@ -183,6 +185,11 @@ func sess(name, variant string, lines ...string) rscript {
 }
 
 func from(addr string, sc rscript) rscript { sc.from = addr; return sc }
+
+// eodMessage is a message from sender, for the end-of-data restrictions.
+func eodMessage(sender string) []string {
+	return []string{"MAIL FROM:<" + sender + ">", "RCPT TO:<user@example.com>", "DATA", "Subject: x\r\n\r\nbody\r\n."}
+}
 
 // mailTo is MAIL FROM:<sender> then RCPT TO:<rcpt> and RSET.
 func mailTo(sender, rcpt string) []string {
@@ -251,6 +258,9 @@ var restrictionScripts = []rscript{
 		"RCPT TO:<user@example.com>", "DATA", "Subject: x\r\n\r\nbody\r\n.")),
 	from("127.0.0.2", sess("end-of-data reject", "access-data", "EHLO c.test", "MAIL FROM:<a@b.test>",
 		"RCPT TO:<user@example.com>", "DATA", "Subject: x\r\n\r\nbody\r\n.")),
+	sess("end-of-data delegated actions", "access-eod", append(append(append(append(append([]string{"EHLO c.test"},
+		eodMessage("filter@s.test")...), eodMessage("redirect@s.test")...), eodMessage("bcc@s.test")...),
+		eodMessage("prepend@s.test")...), eodMessage("filterbad@s.test")...)...),
 	sess("helo checks", "helo", heloLines("bad_name!", "[192.0.2.1]", "[192.0.2.999]", "[IPv6:2001:db8::1]",
 		"[IPv6:bad]", "nodots", "known.test.", "known.test..", "nx.test", "known.test", "mx.test", "aaaa.test",
 		"cname.test", "nodata.test", "nullmx.test", "servfail.test", "192.0.2.1", "0.1.2.3")...),

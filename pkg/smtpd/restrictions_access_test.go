@@ -119,17 +119,40 @@ func TestAccessDelegatedActionsReachTheQueue(t *testing.T) {
 		"FILTER smtp:[127.0.0.1]:10025; from=<filter@s.test> to=<user@example.com> proto=ESMTP helo=<c.test>")
 }
 
-// TestAccessEndOfDataFilter: Postern cannot add FILTER, REDIRECT or BCC
-// after the content; it says so and defers the message.
+// TestAccessEndOfDataFilter: FILTER, REDIRECT and BCC work in
+// smtpd_end_of_data_restrictions too: smtpd passes them after the
+// content, as Postfix's smtpd does.
 func TestAccessEndOfDataFilter(t *testing.T) {
 	dir := tables(t, map[string]string{"sender": accessSenders})
-	ts := runExchanges(t, map[string]string{"smtpd_end_of_data_restrictions": "check_sender_access texthash:" + dir + "/sender"},
-		[]exchange{
-			{"MAIL FROM:<filter@s.test>", "250 2.1.0 Ok"}, {"RCPT TO:<user@example.com>", "250 2.1.5 Ok"},
-			{"DATA", "354 End data with <CR><LF>.<CR><LF>"}, {"x\r\n.", "451 4.3.5 Server configuration error"},
-		})
-	ts.log.has(t, "warning: access table texthash:"+dir+"/sender: action FILTER in smtpd_end_of_data_restrictions "+
-		"is not supported by Postern")
+	ts := startServer(t, map[string]string{"smtpd_end_of_data_restrictions": "check_sender_access texthash:" + dir + "/sender"})
+	c := ts.dial(t)
+	c.reply()
+	c.expect("EHLO c.test", ehloReply)
+	for _, s := range []string{"filter", "redirect", "bcc"} {
+		c.expect("MAIL FROM:<"+s+"@s.test>", "250 2.1.0 Ok")
+		c.expect("RCPT TO:<user@example.com>", "250 2.1.5 Ok")
+		c.expect("DATA", "354 End data with <CR><LF>.<CR><LF>")
+		if r := c.cmd("Subject: x\r\n\r\nbody\r\n."); !strings.HasPrefix(r, "250 2.0.0 Ok: queued as ") {
+			t.Fatalf("%s: %q", s, r)
+		}
+	}
+	c.expect("QUIT", "221 2.0.0 Bye")
+	msgs := ts.q.committed()
+	if len(msgs) != 3 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	if got := strings.Join(msgs[0].actions(), "|"); got != "attr content_filter=smtp:[127.0.0.1]:10025" {
+		t.Errorf("filter: %q", got)
+	}
+	if got := strings.Join(msgs[1].actions(), "|"); got != "attr redirect=other@example.com" {
+		t.Errorf("redirect: %q", got)
+	}
+	if r := strings.Join(msgs[2].rcpts, " "); r != "user@example.com|rfc822;user@example.com|0 copy@example.com||1" {
+		t.Errorf("BCC recipients %q", r)
+	}
+	ts.waitLog(t, "info: disconnect")
+	ts.log.has(t, "info: QID001: filter: END-OF-MESSAGE from unknown[127.0.0.1]: <filter@s.test>: Sender address triggers "+
+		"FILTER smtp:[127.0.0.1]:10025; from=<filter@s.test> to=<user@example.com> proto=ESMTP helo=<c.test>")
 }
 
 func TestAccessHangup(t *testing.T) {

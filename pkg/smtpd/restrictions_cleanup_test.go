@@ -12,8 +12,15 @@ import (
 )
 
 // TestAccessActionsInQueueFiles runs the delegated access actions
-// through the real in-process cleanup and reads the queue files.
+// through the real in-process cleanup and reads the queue files, from
+// the sender restrictions and from the end-of-data restrictions (which
+// do not take PREPEND).
 func TestAccessActionsInQueueFiles(t *testing.T) {
+	t.Run("sender", func(t *testing.T) { accessActionsInQueueFiles(t, "smtpd_sender_restrictions") })
+	t.Run("eod", func(t *testing.T) { accessActionsInQueueFiles(t, "smtpd_end_of_data_restrictions") })
+}
+
+func accessActionsInQueueFiles(t *testing.T, param string) {
 	dir := t.TempDir()
 	l, err := queue.NewLayoutFrom(filepath.Join(dir, "spool"), []string{"deferred", "defer"}, 1, false)
 	if err != nil {
@@ -24,7 +31,7 @@ func TestAccessActionsInQueueFiles(t *testing.T) {
 	}
 	tdir := tables(t, map[string]string{"sender": accessSenders})
 	cfg := testConfig(map[string]string{"myorigin": "example.com", "queue_directory": l.Dir,
-		"smtpd_sender_restrictions": "check_sender_access texthash:" + tdir + "/sender"})
+		param: "check_sender_access texthash:" + tdir + "/sender"})
 	cl, err := cleanup.New(cfg, cleanup.Options{Layout: l, Wake: func() {}, Logf: func(string, string, ...any) {}})
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +79,11 @@ func TestAccessActionsInQueueFiles(t *testing.T) {
 		t.Errorf("BCC: recipients %+v", env.Recipients)
 	}
 	_, content = readQueued(t, l, ids["prepend"])
-	if !strings.HasPrefix(content, "X-Tag: yes\nReceived: from c.example") {
+	if param == "smtpd_end_of_data_restrictions" {
+		if strings.Contains(content, "X-Tag") {
+			t.Errorf("PREPEND at the end of data: content %q", content)
+		}
+	} else if !strings.HasPrefix(content, "X-Tag: yes\nReceived: from c.example") {
 		t.Errorf("PREPEND: content %q", content)
 	}
 }

@@ -11,9 +11,10 @@ import (
 // Access actions that smtpd delegates to the queue file: HOLD, DISCARD,
 // FILTER, REDIRECT, BCC and PREPEND (check_table_result() and
 // smtpd.c). smtpd remembers them for the mail transaction; they reach
-// the queue file through pkg/cleanup when the content starts (DATA or
-// the first BDAT), and HOLD and DISCARD again at the end of the
-// message.
+// the queue file through pkg/cleanup as Postfix's smtpd sends them to
+// cleanup: PREPEND when the content starts (DATA or the first BDAT),
+// the others after the end-of-data restrictions, so that those may
+// use them too.
 
 // delegated are the remembered actions of one mail transaction
 // (state->saved_*, state->prepend).
@@ -78,13 +79,6 @@ func (s *session) delegatedAction(table string, a accessAction, datum string, c 
 
 // rememberTarget records FILTER, REDIRECT or BCC.
 func (s *session) rememberTarget(table, act, target string, c checkCtx) int {
-	// XXX: Postfix passes these to cleanup after the content, so they
-	// work in smtpd_end_of_data_restrictions too; pkg/cleanup takes
-	// attributes and recipients only before the content.
-	if s.where == whereAfterEOM {
-		s.srv.log.Warn("access table %s: action %s in smtpd_end_of_data_restrictions is not supported by Postern", table, act)
-		return s.serverError()
-	}
 	s.logWhatsup(map[string]string{"FILTER": "filter", "REDIRECT": "redirect", "BCC": "bcc"}[act],
 		fmt.Sprintf("<%s>: %s triggers %s %s", c.replyName, c.replyClass, act, target))
 	switch act {
@@ -134,24 +128,37 @@ func (s *session) notInClientHelo(table, act string) bool {
 	return true
 }
 
-// startActions hands PREPEND, FILTER, REDIRECT and BCC to the queue
-// file before the content (DATA, first BDAT). A failure is a queue file
-// write error.
+// startActions hands PREPEND to the queue file before the content
+// (DATA, first BDAT). A failure is a queue file write error.
 func (s *session) startActions() {
 	d := &s.chk.actions
-	if !s.needActions() {
+	if len(d.prepend) == 0 {
 		return
 	}
-	am, ok := s.tx.msg.(ActionMessage)
-	if !ok {
-		s.srv.log.Warn("%s: the queue does not support access table actions", s.tx.queueID)
-		s.tx.err |= errWrite
+	am := s.actionMessage()
+	if am == nil {
 		return
 	}
 	var err error
 	for _, h := range d.prepend {
 		err = errors.Join(err, am.Prepend(h))
 	}
+	s.actionErr(err)
+}
+
+// endActions passes FILTER, REDIRECT, BCC, HOLD and DISCARD after the
+// end-of-data restrictions, in the order Postfix's smtpd sends them
+// after the content (smtpd.c).
+func (s *session) endActions() {
+	d := &s.chk.actions
+	if d.filter == "" && d.redirect == "" && len(d.bcc) == 0 && !d.hold && !s.chk.discard {
+		return
+	}
+	am := s.actionMessage()
+	if am == nil {
+		return
+	}
+	var err error
 	if d.filter != "" {
 		err = errors.Join(err, am.SetAttr(queue.AttrFilter, d.filter))
 	}
@@ -161,34 +168,32 @@ func (s *session) startActions() {
 	for _, b := range d.bcc {
 		err = errors.Join(err, s.tx.msg.AddRecipient(b, "", NotifyNever))
 	}
-	if err != nil {
-		s.srv.log.Warn("%s: %v", s.tx.queueID, err)
-		s.tx.err |= errWrite
-	}
-}
-
-func (s *session) needActions() bool {
-	d := &s.chk.actions
-	return d.filter != "" || d.redirect != "" || len(d.bcc) > 0 || len(d.prepend) > 0
-}
-
-// endActions passes HOLD and DISCARD, which may also come from the
-// end-of-data restrictions.
-func (s *session) endActions() {
-	if !s.chk.actions.hold && !s.chk.discard {
-		return
-	}
-	am, ok := s.tx.msg.(ActionMessage)
-	if !ok {
-		s.srv.log.Warn("%s: the queue does not support access table actions", s.tx.queueID)
-		s.tx.err |= errWrite
-		return
-	}
-	if s.chk.actions.hold {
+	if d.hold {
 		am.Hold()
 	}
 	if s.chk.discard {
 		am.Discard()
+	}
+	s.actionErr(err)
+}
+
+// actionMessage returns the queue file as an ActionMessage; nil (a
+// queue file write error) when the queue cannot take actions.
+func (s *session) actionMessage() ActionMessage {
+	am, ok := s.tx.msg.(ActionMessage)
+	if !ok {
+		s.srv.log.Warn("%s: the queue does not support access table actions", s.tx.queueID)
+		s.tx.err |= errWrite
+		return nil
+	}
+	return am
+}
+
+// actionErr makes a failure to pass an action a queue file write error.
+func (s *session) actionErr(err error) {
+	if err != nil {
+		s.srv.log.Warn("%s: %v", s.tx.queueID, err)
+		s.tx.err |= errWrite
 	}
 }
 
