@@ -34,13 +34,15 @@ type fwdInfo struct {
 func newForwarder(j *job) *forwarder { return &forwarder{j: j} }
 
 // append adds the current recipient to the message for its Delivered-To
-// address and sender, opening that message when needed.
+// address and sender, opening that message when needed. The recipient
+// keeps its original recipient (forward_append's REC_TYPE_ORCP), unless
+// an owner- alias reset it, so the new message's deliveries log orig_to=.
 func (f *forwarder) append(m msgAttr) error {
 	info, err := f.find(m.delivered, m.sender)
 	if err != nil {
 		return err
 	}
-	return info.msg.AddRecipient(m.rcpt.address, m.rcpt.orcpt, queue.FormatNotify(m.rcpt.notify))
+	return info.msg.AddRecipientOrig(m.rcpt.address, m.rcpt.origAddr, m.rcpt.orcpt, queue.FormatNotify(m.rcpt.notify))
 }
 
 func (f *forwarder) find(delivered, sender string) (*fwdInfo, error) {
