@@ -206,6 +206,7 @@ func WriteEquivalent(t testing.TB, l *queue.Layout, m Msg) {
 		}
 	}
 	w.Write(bytes.Repeat([]byte("x"), int(m.Size)))
+	w.SetMessageSize(m.Size)
 	if err := w.Commit(queue.Incoming); err != nil {
 		t.Fatal(err)
 	}
