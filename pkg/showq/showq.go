@@ -3,9 +3,9 @@
 //
 // Scan walks the queues in Postfix's order (maildrop, active, incoming,
 // deferred, hold), reads each complete queue file and reports its queue,
-// ID, arrival time, content size, forced-expiry mark (file mode g+x,
-// postsuper -e/-f), sender (the null sender as $empty_address_recipient)
-// and the recipients still to be delivered. Recipients found in the
+// ID, arrival time, message size (Postfix's: queue.Envelope.MessageSize),
+// forced-expiry mark (file mode g+x, postsuper -e/-f), sender (the null
+// sender as $empty_address_recipient) and the recipients still to be delivered. Recipients found in the
 // message's defer log come first, each with its delay reason; then the
 // queue file's pending recipients not already listed (at most
 // $duplicate_filter_limit remembered, showq_report). Addresses are
@@ -44,7 +44,7 @@ type Message struct {
 	Queue        string
 	ID           string
 	Arrival      int64 // Unix seconds
-	Size         int64 // header and body bytes
+	Size         int64 // the message size as Postfix counts it (queue.MessageSize)
 	ForcedExpire bool
 	Sender       string // quoted, printable; "MAILER-DAEMON" for <>
 	Recipients   []Recipient
