@@ -5,12 +5,12 @@
 // deferred, hold), reads each complete queue file and reports its queue,
 // ID, arrival time, message size (Postfix's: queue.Envelope.MessageSize),
 // forced-expiry mark (file mode g+x, postsuper -e/-f), sender (the null
-// sender as $empty_address_recipient) and the recipients still to be delivered. Recipients found in the
-// message's defer log come first, each with its delay reason; then the
-// queue file's pending recipients not already listed (at most
-// $duplicate_filter_limit remembered, showq_report). Addresses are
-// quoted as RFC 5322 local parts where needed and non-printable
-// characters become '?'.
+// sender as $empty_address_recipient) and the recipients still to be
+// delivered. Recipients found in the message's defer log come first,
+// each with its delay reason; then the queue file's pending recipients
+// not already listed (at most $duplicate_filter_limit remembered,
+// showq_report). Addresses are quoted as RFC 5322 local parts where
+// needed and non-printable characters become '?'.
 //
 // The showq service (cmd/showq, public/showq) sends the listing over the
 // attribute protocol (pkg/attr, null encoding):
