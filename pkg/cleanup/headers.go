@@ -69,7 +69,8 @@ var mimeHeaders = map[string]bool{
 }
 
 // startContent begins the content: headers that smtpd asked to prepend
-// (access PREPEND), then cleanup's own Received: header.
+// (access PREPEND), then cleanup's own Received: header, and for the
+// notices and probes Postfix posts with post_mail() its Date: header.
 func (m *Message) startContent() {
 	m.body = &content{seen: map[hdrType]bool{}, lastLF: true}
 	for _, h := range m.prepend {
@@ -77,6 +78,9 @@ func (m *Message) startContent() {
 	}
 	for _, line := range strings.Split(m.received(), "\n") {
 		m.headerLine([]byte(line))
+	}
+	if postMailOrigin[m.meta.Origin] {
+		m.headerLine([]byte("Date: " + mailDate(m.w.Arrival())))
 	}
 }
 

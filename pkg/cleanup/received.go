@@ -31,6 +31,12 @@ func (m *Message) received() string {
 	return fmt.Sprintf("Received: by %s (%s)\n\tid %s; %s", p.myhostname, p.mailName, m.id, date)
 }
 
+// postMailOrigin are the origins whose messages Postfix posts with
+// post_mail_fopen() (bounce(8) notices, verify(8) probes): post_mail
+// writes "Date:" right after its Received: header, so Date: comes
+// second in their header, not among the headers cleanup adds at the end.
+var postMailOrigin = map[string]bool{"bounce": true, "verify": true}
+
 func (m *Message) receivedSMTP(date string) string {
 	mt, p := m.meta, m.c.p
 	name := mt.ClientName
