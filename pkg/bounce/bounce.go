@@ -81,6 +81,11 @@ type Original struct {
 	QueueName string // queue holding the file, e.g. "active"
 	Path      string // the queue file; content is read from it
 	Envelope  *queue.Envelope
+	// NotifyTo is where a non-delivery notice goes instead of the
+	// envelope sender: local(8)'s owner- alias (Postfix's bounce_one()
+	// with the owner as sender). The notice still names the envelope
+	// sender in X-Postfix-Sender: and Return-Path:, as Postfix's does.
+	NotifyTo string
 }
 
 // Draft is a notice being written into the queue.

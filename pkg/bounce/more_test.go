@@ -101,3 +101,27 @@ func TestTemplateFile(t *testing.T) {
 		t.Error("missing template file accepted")
 	}
 }
+
+// TestFailureNoticeToOwner: a notice for an owner- alias goes to the
+// owner (Original.NotifyTo, bounce_one()) but names the message's
+// envelope sender in X-Postfix-Sender: and Return-Path:, as Postfix's.
+func TestFailureNoticeToOwner(t *testing.T) {
+	_, content := sample(t, "postfix-839EB98800E.txt")
+	orig := original(t, "7D7C398800B", "alice@example.org", content)
+	orig.NotifyTo = "owner-list@mx.example.com"
+	c, lg := notify(t, Failure, orig, unknownUser)
+	d := c.drafts[0]
+	if d.sender != "" || d.rcpt != "owner-list@mx.example.com" {
+		t.Errorf("notice envelope: <%s> -> <%s>", d.sender, d.rcpt)
+	}
+	body := d.buf.String()
+	for _, want := range []string{"\nTo: owner-list@mx.example.com\n", "\nX-Postfix-Sender: rfc822; alice@example.org\n",
+		"\nReturn-Path: <alice@example.org>\n"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("notice lacks %q", want)
+		}
+	}
+	if !strings.Contains(strings.Join(lg.lines, "\n"), "7D7C398800B: sender non-delivery notification: NEW0") {
+		t.Errorf("log %v", lg.lines)
+	}
+}

@@ -86,6 +86,9 @@ func (s *Service) failure(orig *Original, recs []queue.LogRecord) error {
 	set := &s.set
 	t := &set.Templates.Failure
 	rcpt := orig.Envelope.Sender
+	if orig.NotifyTo != "" {
+		rcpt = orig.NotifyTo
+	}
 	id := orig.Envelope.ID
 	switch {
 	case strings.EqualFold(rcpt, set.doubleBounce()):

@@ -68,8 +68,8 @@ func (s *state) bounceOne(dsn deliver.DSN) result {
 		return s.record(deliver.Bounced, dsn)
 	}
 	env := d.File.Envelope
-	env.Sender = s.msg.sender
-	orig := &bounce.Original{QueueName: d.Req.QueueName, Path: d.File.Path, Envelope: &env}
+	orig := &bounce.Original{QueueName: d.Req.QueueName, Path: d.File.Path, Envelope: &env,
+		NotifyTo: s.msg.sender}
 	r := s.msg.rcpt
 	rec := queue.LogRecord{Recipient: r.address, OrigRcpt: r.origAddr, Offset: d.Req.Recipients[j.idx].Offset,
 		DSNOrcpt: r.orcpt, Notify: r.notify, Status: dsn.Status, Action: "failed", Reason: dsn.Reason,
