@@ -1,10 +1,8 @@
 // Package users answers the local delivery questions about users: the
-// password database as getpwnam(3) sees it (mypwd.c), and
-// local_recipient_maps, the table smtpd(8) uses to reject unknown local
-// recipients at RCPT time ("User unknown in local recipient table").
-// It is a data-layer package: the local agent uses the password
-// lookups; RecipientMaps is the unknown-recipient check in a form any
-// program can call (pkg/smtpd has its own in restrictions_rcptmaps.go).
+// password database as getpwnam(3) sees it (mypwd.c). It is a
+// data-layer package used by the local agent. The unknown-recipient
+// check at RCPT time (local_recipient_maps, "User unknown in local
+// recipient table") is smtpd's, in pkg/smtpd/restrictions_rcptmaps.go.
 package users
 
 import (
