@@ -2,6 +2,9 @@
 // $queue_directory, queue IDs, the queue file format (docs/queue-format.md)
 // with its durable writer and strict reader, the in-place "recipient done"
 // mark that delivery agents use, and the per-message defer/bounce/trace logs.
+// It also defines the message size as Postfix reports and compares it
+// (MessageSize, msgsize.go), which a queue file stores next to its raw
+// content byte count.
 //
 // Directories (queue(5) of Postfix, mail_queue.c): maildrop, incoming,
 // active, deferred, hold, corrupt hold message files; bounce, defer, trace
