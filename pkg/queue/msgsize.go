@@ -28,8 +28,10 @@ import (
 //   - header lines are written again by cleanup (cleanup_out()), which
 //     splits only while more than line_length_limit bytes remain.
 //
-// A last body line without a line end (sendmail input) is its records
-// followed by an empty one, which sendmail adds to end the line.
+// A last body line without a line end (sendmail input) is its records,
+// the last one not empty, followed by an empty one: Postfix's cleanup
+// ends a trailing continuation record at the end of the input
+// (mime_state.c).
 
 // RecordSize is the size of one Postfix queue file record with n bytes
 // of text.
