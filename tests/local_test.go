@@ -336,7 +336,8 @@ func TestLocalDelivery(t *testing.T) {
 	t.Run("include", func(t *testing.T) {
 		ls.send(t, "alice@example.org", []string{"listtest" + dom}, "Subject: list\n\nbody\n")
 		m := ls.inst.WaitLog(t, `to=<listtest@mx\.example\.test>, relay=local, .*dsn=2\.0\.0, status=sent \(forwarded as ([0-9A-F]+)\)`)
-		ls.inst.WaitLog(t, `postfix/local\[\d+\]: `+m[1]+`: to=<`+regexpQuote(a.name+dom)+`>, relay=local, .*status=sent \(delivered to mailbox\)`)
+		// The forwarded recipient keeps its original recipient, as in Postfix.
+		ls.inst.WaitLog(t, `postfix/local\[\d+\]: `+m[1]+`: to=<`+regexpQuote(a.name+dom)+`>, orig_to=<listtest@mx\.example\.test>, relay=local, .*status=sent \(delivered to mailbox\)`)
 		if !strings.Contains(mustRead(t, mbox), "\nDelivered-To: listtest"+dom+"\n") {
 			t.Errorf("forwarded message lacks Delivered-To: listtest")
 		}
@@ -344,7 +345,7 @@ func TestLocalDelivery(t *testing.T) {
 	t.Run("forward", func(t *testing.T) {
 		ls.send(t, "alice@example.org", []string{b.name + dom}, "Subject: fwd\n\nbody\n")
 		m := ls.inst.WaitLog(t, `to=<`+regexpQuote(b.name+dom)+`>, relay=local, .*status=sent \(forwarded as ([0-9A-F]+)\)`)
-		ls.inst.WaitLog(t, m[1]+`: to=<`+regexpQuote(a.name+dom)+`>, relay=local, .*status=sent \(delivered to mailbox\)`)
+		ls.inst.WaitLog(t, m[1]+`: to=<`+regexpQuote(a.name+dom)+`>, orig_to=<`+regexpQuote(b.name+dom)+`>, relay=local, .*status=sent \(delivered to mailbox\)`)
 		if _, err := os.Stat(filepath.Join(ls.spool, b.name)); err == nil {
 			t.Errorf("%s has a mailbox despite ~/.forward", b.name)
 		}
