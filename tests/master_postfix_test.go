@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/postern/postern/tests/harness"
 )
@@ -167,6 +168,29 @@ func TestPostfixStartFailure(t *testing.T) {
 	}
 	inst.WaitLog(t, `postfix/master\[\d+\]: fatal: bind 127\.0\.0\.1 port \d+: Address already in use$`)
 	inst.WaitLog(t, `postfix/postfix-script\[\d+\]: fatal: mail system startup failed$`)
+	if left := inst.Processes(); len(left) != 0 {
+		t.Errorf("processes left: %v", left)
+	}
+}
+
+// TestPostfixStartForegroundSignal: SIGTERM to "postfix start-fg" (a
+// supervisor, timeout(1), Ctrl-C in make run) stops the mail system.
+func TestPostfixStartForegroundSignal(t *testing.T) {
+	inst := harness.New(t, nil, "127.0.0.1:{port:echo} inet n - n - 1 testd single\n")
+	cmd := exec.Command(filepath.Join(inst.BinDir, "postfix"), "-c", inst.ConfigDir, "start-fg")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	inst.WaitLog(t, `postfix/master\[\d+\]: daemon started -- version 3\.7\.11, configuration `+inst.ConfigDir+`$`)
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(harness.Timeout):
+		t.Fatal("start-fg did not exit after SIGTERM")
+	}
+	inst.WaitLog(t, `postfix/master\[\d+\]: terminating on signal 15$`)
 	if left := inst.Processes(); len(left) != 0 {
 		t.Errorf("processes left: %v", left)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -85,7 +86,44 @@ func (c *cmd) start(foreground bool) int {
 		err := syscall.Exec(masterPath, []string{masterPath, "-i"}, os.Environ())
 		c.fatal("cannot start-fg the master daemon: %v", err)
 	}
-	return c.exec(masterPath, "-s")
+	return c.execForwarding(masterPath, "-s")
+}
+
+// execForwarding runs the foreground master and passes on the signals the
+// postfix command gets (Ctrl-C in a terminal, SIGTERM from a supervisor or
+// timeout(1)), so that stopping "postfix start-fg" stops the mail system.
+// XXX: postfix-script leaves the master running when only the script is
+// signalled; Postern stops it, which is what a foreground command means.
+func (c *cmd) execForwarding(path string, args ...string) int {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT)
+	defer signal.Stop(sigs)
+	cmd := exec.Command(path, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		c.fatal("%s: %s", path, strerror(err))
+	}
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case sig := <-sigs:
+				cmd.Process.Signal(sig)
+			case <-done:
+				return
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return exit.ExitCode()
+	}
+	return 0
 }
 
 func (c *cmd) stop() int {
