@@ -59,7 +59,7 @@ func TestSoftBounce(t *testing.T) {
 }
 
 func TestUnknownAndUnimplementedRestrictions(t *testing.T) {
-	ts := runExchanges(t, map[string]string{"smtpd_sender_restrictions": "reject_unverified_sender",
+	ts := runExchanges(t, map[string]string{"smtpd_sender_restrictions": "permit_tls_all_clientcerts",
 		"smtpd_etrn_restrictions": "no_such_thing", "smtpd_data_restrictions": "hash:/y"}, []exchange{
 		{"MAIL FROM:<a@b.example>", "250 2.1.0 Ok"},
 		{"RCPT TO:<user@example.com>", "451 4.3.5 Server configuration error"},
@@ -70,7 +70,7 @@ func TestUnknownAndUnimplementedRestrictions(t *testing.T) {
 	ts.waitLog(t, "info: NOQUEUE: reject: ETRN")
 	warned := 0
 	for _, l := range ts.log.all() {
-		if strings.HasPrefix(l, "warning: restriction \"reject_unverified_sender\" is not implemented") {
+		if strings.HasPrefix(l, "warning: restriction \"permit_tls_all_clientcerts\" is not implemented") {
 			warned++
 		}
 	}

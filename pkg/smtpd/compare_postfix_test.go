@@ -151,6 +151,7 @@ discard unix - - n - - discard
 local unix - n n - - local
 smtp unix - - n - - smtp
 relay unix - - n - - smtp
+lmtp unix - - n - - lmtp
 showq unix n - n - - showq
 postlog unix-dgram n - n - 1 postlogd
 `

@@ -64,8 +64,9 @@ var restrictionTables = map[string]string{
 	"helo-a.cidr": "192.0.2.10 REJECT helo resolves to a bad address\n",
 	"clientnames": "client.test WARN client name matched\nunknown INFO unknown client\n" +
 		"forged.client.test REJECT forged name\n",
-	"etrn":      "bad.test REJECT no etrn for you\nhold.test HOLD\n",
-	"transport": "err.test error:5.1.2 no such user here\nrty.test retry:4.4.1 come back later\n",
+	"etrn": "bad.test REJECT no etrn for you\nhold.test HOLD\n",
+	"transport": "err.test error:5.1.2 no such user here\nrty.test retry:4.4.1 come back later\n" +
+		"slow.relay.test lmtp:unix:private/blackhole\n",
 }
 
 type zoneRecord struct {

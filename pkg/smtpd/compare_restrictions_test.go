@@ -60,8 +60,10 @@ func requireOracle(t *testing.T) {
 }
 
 // newRestrictionEnv starts the fake name server, the real Postfix and
-// Postern's servers for variants; subst adds placeholders.
-func newRestrictionEnv(t *testing.T, variants []oracleVariant, subst map[string]string) *restrictionEnv {
+// Postern's servers for variants; subst adds placeholders, deps changes
+// the Deps of Postern's servers.
+func newRestrictionEnv(t *testing.T, variants []oracleVariant, subst map[string]string,
+	deps ...func(*restrictionEnv, *Deps)) *restrictionEnv {
 	dir, err := os.MkdirTemp("", "postern-restrictions-") // readable by the postfix user
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +84,9 @@ func newRestrictionEnv(t *testing.T, variants []oracleVariant, subst map[string]
 		settings := env.settings(v)
 		ts := startServer(t, settings, func(d *Deps) {
 			d.FreeSpace, d.DNS, d.Names = freeSpace, env.dnsClient(), env.names()
+			for _, f := range deps {
+				f(env, d)
+			}
 		})
 		ts.q.mu.Lock()
 		ts.q.hexIDs = true

@@ -61,6 +61,8 @@ func init() {
 		"reject_unlisted_recipient":       (*session).rejectUnlistedRecipient,
 		"check_recipient_maps":            (*session).rejectUnlistedRecipient,
 		"reject_unlisted_sender":          (*session).rejectUnlistedSender,
+		"reject_unverified_sender":        (*session).rejectUnverifiedSender,
+		"reject_unverified_recipient":     (*session).rejectUnverifiedRecipient,
 
 		"reject_authenticated_sender_login_mismatch":   (*session).rejectAuthLoginMismatch,
 		"reject_unauthenticated_sender_login_mismatch": (*session).rejectUnauthLoginMismatch,

@@ -60,6 +60,10 @@ type Deps struct {
 	// Flush is the fast flush service for ETRN; default: a flush.Client
 	// of public/$flush_service_name in the working directory.
 	Flush FlushSender
+	// Verify is the address verification service for
+	// reject_unverified_*; default: a verify.Client of
+	// private/$address_verify_service_name in the working directory.
+	Verify Verifier
 }
 
 // Server serves SMTP sessions. One Server per process; Serve may be
@@ -76,6 +80,7 @@ type Server struct {
 	tls      *tlsconf.Server
 	dictOpts dict.Options
 	once     sync.Map // warnings already logged
+	verify   *verifySettings
 }
 
 // New reads smtpd's parameters from cfg, opens its tables and checks
@@ -116,13 +121,17 @@ func New(cfg *config.Config, deps Deps) (*Server, error) {
 	return s, nil
 }
 
-// setupServices sets up the anvil limits, the flush client, TLS and SASL.
+// setupServices sets up the anvil limits, the flush and verify clients,
+// TLS and SASL.
 func (s *Server) setupServices(cfg *config.Config) error {
 	var err error
 	if s.anvil, err = newAnvilLimits(cfg, s.deps.Anvil, s.deps.OpenTable, s.log); err != nil {
 		return err
 	}
 	if err = s.setupFlush(cfg); err != nil {
+		return err
+	}
+	if err = s.setupVerify(cfg); err != nil {
 		return err
 	}
 	if s.tls, err = setupTLS(cfg, s.log); err != nil {
