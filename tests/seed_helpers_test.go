@@ -287,7 +287,7 @@ func (h *seedHost) mustSwaks(t *testing.T, service string, args ...string) strin
 // want (a whole reply line after swaks' "<** " or "<~* " marker).
 func wantReply(t *testing.T, what, out string, err error, want string) {
 	t.Helper()
-	if err == nil || !regexp.MustCompile(`(?m)^<[*~]\* +` + regexp.QuoteMeta(want) + `\r?$`).MatchString(out) {
+	if err == nil || !regexp.MustCompile(`(?m)^<[*~]\* +`+regexp.QuoteMeta(want)+`\r?$`).MatchString(out) {
 		t.Errorf("%s: want the reply %q, got (%v):\n%s", what, want, err, out)
 	}
 }
