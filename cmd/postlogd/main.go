@@ -37,12 +37,17 @@ func preJailInit(s *server.Server) error {
 	return l.OpenFile()
 }
 
-func service(s *server.Server, rec []byte) {
+// service appends a burst of records to $maillog_file with one write
+// (each record whole, so that records of other writers never interleave
+// with them), or relays each to syslog when maillog_file is empty.
+func service(s *server.Server, batch [][]byte) {
 	if s.Config.Get("maillog_file") != "" {
-		maillog.Default().AppendRecord(rec)
+		maillog.Default().AppendRecords(batch)
 		return
 	}
-	relay(s, string(rec))
+	for _, rec := range batch {
+		relay(s, string(rec))
+	}
 }
 
 // relay strips "Mmm dd hh:mm:ss host " and passes "name[pid]: text" on

@@ -37,6 +37,12 @@ type Logger struct {
 	stream   bool     // conn is a stream socket: records end in "\n"
 	out      *os.File // maillog_file opened for the fallback
 	now      func() time.Time
+	pid      int    // this process's id, read once (Go programs do not fork)
+	buf      []byte // the record being formatted, reused
+	// The last time stamp formatted, reused within its second.
+	stampSec    int64
+	stampLayout string
+	stampBuf    []byte
 }
 
 // New returns a Logger for program, configured from cfg as Init does.
@@ -49,6 +55,7 @@ func New(cfg *config.Config, program string) (*Logger, error) {
 		tag:  name + "/" + filepath.Base(program),
 		echo: isTerminal(2),
 		now:  time.Now,
+		pid:  os.Getpid(),
 	}
 	l.echoTag = filepath.Base(program)
 	fac, ok := facilities[strings.ToLower(cfg.Get("syslog_facility"))]

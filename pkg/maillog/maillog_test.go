@@ -16,7 +16,7 @@ import (
 	"github.com/postern/postern/pkg/config"
 )
 
-func testConfig(t *testing.T, maincf string) *config.Config {
+func testConfig(t testing.TB, maincf string) *config.Config {
 	t.Helper()
 	f, err := config.Parse("main.cf", []byte(maincf))
 	if err != nil {
@@ -27,7 +27,7 @@ func testConfig(t *testing.T, maincf string) *config.Config {
 
 // listenDgram makes a unixgram socket standing in for /dev/log or
 // public/postlog.
-func listenDgram(t *testing.T, path string) *net.UnixConn {
+func listenDgram(t testing.TB, path string) *net.UnixConn {
 	t.Helper()
 	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {

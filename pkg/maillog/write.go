@@ -3,6 +3,7 @@ package maillog
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -30,12 +31,13 @@ func (l *Logger) Log(level Level, text string) {
 	if l.echo {
 		writeStderr(l.echoTag, level, text)
 	}
-	body := withSeverity(level, text)
 	if l.postlog {
-		l.send(l.FileLine(body), true)
+		l.buf = l.appendFileLine(l.buf[:0], level, text)
+		l.send(l.buf, true)
 		return
 	}
-	l.send(l.syslogRecord(level, body), false)
+	l.buf = l.appendSyslogRecord(l.buf[:0], level, text)
+	l.send(l.buf, false)
 }
 
 // Info, Warn and Error log through this Logger; Fatal logs and exits.
@@ -59,24 +61,73 @@ func withSeverity(level Level, text string) string {
 // FileLine formats a maillog_file line without its newline:
 // "Mmm dd hh:mm:ss host tag[pid]: text" (msg_logger.c, zero-padded day).
 func (l *Logger) FileLine(body string) string {
-	return fmt.Sprintf("%s %s %s[%d]: %s", l.now().Format("Jan 02 15:04:05"), l.host, l.tag, os.Getpid(), body)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return string(l.appendFileLine(nil, LevelInfo, body))
 }
 
-// syslogRecord formats what glibc's syslog(3) sends for openlog(tag,
-// LOG_PID, facility): "<PRI>Mmm dd hh:mm:ss tag[pid]: text" (space-padded
-// day).
-func (l *Logger) syslogRecord(level Level, body string) string {
-	pri := l.priority | syslogSeverity[level]
-	if l.noPID {
-		return fmt.Sprintf("<%d>%s %s: %s", pri, l.now().Format(time.Stamp), l.tag, body)
+// appendFileLine appends a maillog_file line without its newline to b.
+// Called with l.mu held; the time stamp is formatted once a second.
+func (l *Logger) appendFileLine(b []byte, level Level, text string) []byte {
+	b = append(b, l.stamp("Jan 02 15:04:05")...)
+	b = append(b, ' ')
+	b = append(b, l.host...)
+	b = append(b, ' ')
+	b = l.appendTag(b)
+	return appendSeverity(b, level, text)
+}
+
+// appendSyslogRecord appends what glibc's syslog(3) sends for
+// openlog(tag, LOG_PID, facility): "<PRI>Mmm dd hh:mm:ss tag[pid]: text"
+// (space-padded day). Called with l.mu held.
+func (l *Logger) appendSyslogRecord(b []byte, level Level, text string) []byte {
+	b = append(b, '<')
+	b = strconv.AppendInt(b, int64(l.priority|syslogSeverity[level]), 10)
+	b = append(b, '>')
+	b = append(b, l.stamp(time.Stamp)...)
+	b = append(b, ' ')
+	b = l.appendTag(b)
+	return appendSeverity(b, level, text)
+}
+
+// appendTag appends "tag[pid]: ", or "tag: " for a relayed tag that
+// already has its pid.
+func (l *Logger) appendTag(b []byte) []byte {
+	b = append(b, l.tag...)
+	if !l.noPID {
+		b = append(b, '[')
+		b = strconv.AppendInt(b, int64(l.pid), 10)
+		b = append(b, ']')
 	}
-	return fmt.Sprintf("<%d>%s %s[%d]: %s", pri, l.now().Format(time.Stamp), l.tag, os.Getpid(), body)
+	return append(b, ':', ' ')
+}
+
+func appendSeverity(b []byte, level Level, text string) []byte {
+	if level != LevelInfo {
+		b = append(b, level.String()...)
+		b = append(b, ':', ' ')
+	}
+	return append(b, text...)
+}
+
+// stamp returns the current time in layout, formatted again only when
+// the second or the layout changed (a busy daemon logs many records a
+// second). Called with l.mu held.
+func (l *Logger) stamp(layout string) []byte {
+	now := l.now()
+	sec := now.Unix()
+	if sec != l.stampSec || layout != l.stampLayout || l.stampBuf == nil {
+		l.stampBuf = now.AppendFormat(l.stampBuf[:0], layout)
+		l.stampSec, l.stampLayout = sec, layout
+	}
+	return l.stampBuf
 }
 
 // send writes one record in one call. On failure it redials once (syslog
 // or postlogd restarted); a postlog record that still cannot be sent is
-// appended to $maillog_file when this process may open it.
-func (l *Logger) send(rec string, fileFallback bool) {
+// appended to $maillog_file when this process may open it. rec may be
+// extended by one byte (the newline of a stream socket).
+func (l *Logger) send(rec []byte, fileFallback bool) {
 	for attempt := 0; attempt < 2 && !l.fileOnly; attempt++ {
 		if l.conn == nil {
 			l.dial()
@@ -86,9 +137,9 @@ func (l *Logger) send(rec string, fileFallback bool) {
 		}
 		msg := rec
 		if l.stream {
-			msg += "\n"
+			msg = append(rec, '\n')
 		}
-		if _, err := l.conn.Write([]byte(msg)); err == nil {
+		if _, err := l.conn.Write(msg); err == nil {
 			return
 		}
 		l.conn.Close()
@@ -102,9 +153,9 @@ func (l *Logger) send(rec string, fileFallback bool) {
 // appendFile is Postfix's logwriter: O_APPEND, created 0600, one write
 // per line so that concurrent writers never interleave. Errors are
 // dropped: there is nowhere left to report them.
-func (l *Logger) appendFile(line string) {
+func (l *Logger) appendFile(line []byte) {
 	if l.openFile() == nil {
-		l.out.Write([]byte(line + "\n"))
+		l.out.Write(append(line, '\n'))
 	}
 }
 
@@ -142,12 +193,24 @@ func (l *Logger) OpenFile() error {
 // AppendRecord appends a record formatted by another process (a postlog
 // datagram) plus a newline to $maillog_file, in one write.
 func (l *Logger) AppendRecord(rec []byte) error {
+	return l.AppendRecords([][]byte{rec})
+}
+
+// AppendRecords appends records formatted by other processes, each plus
+// a newline, to $maillog_file with one write: an O_APPEND write is never
+// interleaved with another process's, so each record stays whole.
+func (l *Logger) AppendRecords(recs [][]byte) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.openFile(); err != nil {
 		return err
 	}
-	_, err := l.out.Write(append(append([]byte(nil), rec...), '\n'))
+	b := l.buf[:0]
+	for _, rec := range recs {
+		b = append(append(b, rec...), '\n')
+	}
+	l.buf = b
+	_, err := l.out.Write(b)
 	return err
 }
 

@@ -70,6 +70,20 @@ func (s *Server) unlock() {
 	}
 }
 
+// notifyRequest is notify around one request of a single, trigger or
+// datagram server. A process that is its service's only one (-l,
+// process limit 1) reports only its first request: the master never
+// starts a second process for it, whatever it reports, and needs the
+// first report only to know that the process has served (a process that
+// dies before that throttles the service). postlogd and qmgr would
+// otherwise wake the master twice for each log record and trigger.
+func (s *Server) notifyRequest(avail int) error {
+	if s.Solitary && s.useCount > 0 {
+		return nil
+	}
+	return s.notify(avail)
+}
+
 // notify tells the master whether this process can take a client now
 // and how many it serves. An error means that the master went away or
 // reloaded and no longer listens.

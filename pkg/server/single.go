@@ -65,12 +65,12 @@ func (s *Server) serveConn(c net.Conn, serve func(s *Server, c net.Conn)) {
 	}
 	s.kickWatchdog()
 	s.sessions = 1
-	s.notify(StatTaken)
+	s.notifyRequest(StatTaken)
 	s.flowDelay()
 	serve(s, c)
 	c.Close()
 	s.sessions = 0
-	if err := s.notify(StatAvail); err != nil {
+	if err := s.notifyRequest(StatAvail); err != nil {
 		s.exit("master disconnect")
 	}
 	if maillog.Verbose() > 0 {

@@ -50,11 +50,11 @@ func RunTrigger(opts Options, fn func(s *Server, data []byte)) {
 func (s *Server) runRequest(fn func()) {
 	s.kickWatchdog()
 	s.sessions = 1
-	s.notify(StatTaken)
+	s.notifyRequest(StatTaken)
 	s.flowDelay()
 	fn()
 	s.sessions = 0
-	if err := s.notify(StatAvail); err != nil {
+	if err := s.notifyRequest(StatAvail); err != nil {
 		s.exit("master disconnect")
 	}
 	s.useCount++
@@ -118,15 +118,18 @@ func readSome(fd int) ([]byte, bool) {
 }
 
 // RunDgram runs a daemon that receives datagrams (dgram_server.c:
-// postlogd). fn gets each datagram. On SIGTERM (the master stopping)
-// the process handles the datagrams already queued before it exits, so
-// that the last log records of a stopping system are not lost.
-// Transport: unix-dgram.
-func RunDgram(opts Options, fn func(s *Server, data []byte)) {
+// postlogd). fn gets the datagrams queued on the socket when the process
+// wakes up, in order, at most DgramBatch of them (or fewer, about 1 MiB
+// in all), so that a daemon can handle a burst with one write; a burst
+// counts as one request. On SIGTERM (the master stopping) the process
+// handles the datagrams already queued before it exits, so that the last
+// log records of a stopping system are not lost. Transport: unix-dgram.
+func RunDgram(opts Options, fn func(s *Server, batch [][]byte)) {
 	s := start(opts, "unix-dgram")
 	fds := s.listenFDs()
 	var mu sync.Mutex // held from receiving a datagram until it is handled
-	go s.drainOnTerm(&mu, fds, fn)
+	r := newDgramReader()
+	go s.drainOnTerm(&mu, fds, r, fn)
 	s.setRetirement()
 	s.startWatchdog()
 	idleSince := time.Now()
@@ -140,8 +143,8 @@ func RunDgram(opts Options, fn func(s *Server, data []byte)) {
 			s.exit("master disconnect")
 		}
 		mu.Lock()
-		if data, ok := recvDgram(fd); res == waitClient && ok {
-			s.runRequest(func() { fn(s, data) })
+		if batch := r.read(fd); res == waitClient && len(batch) > 0 {
+			s.runRequest(func() { fn(s, batch) })
 			idleSince = time.Now()
 		}
 		mu.Unlock()
@@ -149,30 +152,52 @@ func RunDgram(opts Options, fn func(s *Server, data []byte)) {
 	s.exit("use limit reached")
 }
 
-func recvDgram(fd int) ([]byte, bool) {
-	if fd < 0 {
-		return nil, false
-	}
-	buf := make([]byte, 65536)
-	n, _, err := unix.Recvfrom(fd, buf, unix.MSG_DONTWAIT)
-	if err != nil {
-		return nil, false
-	}
-	return buf[:n], true
+// DgramBatch is the most datagrams RunDgram hands over at once.
+const DgramBatch = 256
+
+// dgramReader receives datagrams into one reused arena.
+type dgramReader struct {
+	arena []byte
+	batch [][]byte
 }
 
-func (s *Server) drainOnTerm(mu *sync.Mutex, fds []int, fn func(s *Server, data []byte)) {
+const dgramMax = 65536 // the largest datagram kept whole
+
+func newDgramReader() *dgramReader {
+	return &dgramReader{arena: make([]byte, 16*dgramMax)}
+}
+
+// read returns the datagrams queued on fd now, without waiting; the
+// slices are valid until the next read.
+func (r *dgramReader) read(fd int) [][]byte {
+	r.batch = r.batch[:0]
+	if fd < 0 {
+		return nil
+	}
+	off := 0
+	for len(r.batch) < DgramBatch && off+dgramMax <= len(r.arena) {
+		n, _, err := unix.Recvfrom(fd, r.arena[off:off+dgramMax], unix.MSG_DONTWAIT)
+		if err != nil || n < 0 {
+			break
+		}
+		r.batch = append(r.batch, r.arena[off:off+n:off+n])
+		off += n
+	}
+	return r.batch
+}
+
+func (s *Server) drainOnTerm(mu *sync.Mutex, fds []int, r *dgramReader, fn func(s *Server, batch [][]byte)) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM)
 	<-sigs
 	mu.Lock()
 	for _, fd := range fds {
 		for {
-			data, ok := recvDgram(fd)
-			if !ok {
+			batch := r.read(fd)
+			if len(batch) == 0 {
 				break
 			}
-			fn(s, data)
+			fn(s, batch)
 		}
 	}
 	os.Exit(0)
