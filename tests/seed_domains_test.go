@@ -9,6 +9,7 @@ package tests
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -117,6 +118,7 @@ func TestSeedLDAPAliases(t *testing.T) {
 	if got, err := h.run("", "postmap", "-q", "nobody@example.org", table); err == nil || got != "" {
 		t.Errorf("postmap -q nobody@example.org: %v %q, want status 1 and no output", err, got)
 	}
+	seedLDAPOracle(t, h, table, "@example.com", "orders@example.com", "nobody@example.org")
 	h.start(t)
 
 	h.mustSwaks(t, "smtp", "--from", "someone@example.net", "--to", "sales@example.com", "--header", "Subject: to sales")
@@ -130,4 +132,28 @@ func TestSeedLDAPAliases(t *testing.T) {
 		t.Errorf("%s's mailbox:\n%s", catchall.name, box)
 	}
 	h.waitLog(t, `postfix/local\[\d+\]: [0-9A-F]+: to=<`+regexp.QuoteMeta(sales.name)+`@localhost>, orig_to=<sales@example\.com>, relay=local, .*status=sent \(delivered to mailbox\)`)
+}
+
+// seedLDAPOracle compares Postern's "postmap -q KEY ldap:FILE" with the
+// real Postfix's on the same table file, when this host's
+// Postfix has the ldap table type.
+func seedLDAPOracle(t *testing.T, h *seedHost, table string, keys ...string) {
+	t.Helper()
+	types, err := exec.Command("/usr/sbin/postconf", "-m").Output()
+	if err != nil || !strings.Contains(string(types), "\nldap\n") {
+		t.Log("no Postfix with ldap tables on this host: postmap -q not compared")
+		return
+	}
+	// Postfix's own defaults (an empty main.cf), so that it finds its
+	// ldap plugin through /etc/postfix/dynamicmaps.cf.
+	conf := t.TempDir()
+	e2eWrite(t, filepath.Join(conf, "main.cf"), "")
+	for _, key := range keys {
+		ours, errOurs := h.run("", "postmap", "-q", key, table)
+		cmd := exec.Command("/usr/sbin/postmap", "-c", conf, "-q", key, table)
+		theirs, errTheirs := cmd.CombinedOutput()
+		if ours != string(theirs) || (errOurs == nil) != (errTheirs == nil) {
+			t.Errorf("postmap -q %s: Postern %q (%v), Postfix %q (%v)", key, ours, errOurs, theirs, errTheirs)
+		}
+	}
 }

@@ -96,6 +96,7 @@ func TestSeedSOHOSmarthost(t *testing.T) {
 	if box := h.waitMailbox(t, u.name, 1); !strings.Contains(box, "\nFrom: "+u.name+"@localdomain.local\n") {
 		t.Errorf("the local copy was rewritten:\n%s", box)
 	}
+	seedMailqDeferred(t, h, u.name+"@localdomain.local")
 
 	h.write(t, "/etc/postfix/sasl_passwd", nexthop+"  isp-account:isp-secret\n")
 	h.must(t, "postmap", h.path("/etc/postfix/sasl_passwd"))
@@ -115,6 +116,20 @@ func TestSeedSOHOSmarthost(t *testing.T) {
 		t.Errorf("the ISP did not receive the message over TLS with AUTH:\n%s", out)
 	}
 	seedSOHOCatchAll(t, h, sink)
+}
+
+// seedMailqDeferred: mailq shows the waiting message with the reason.
+func seedMailqDeferred(t *testing.T, h *seedHost, sender string) {
+	t.Helper()
+	want := regexp.MustCompile(`^-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n` +
+		`[0-9A-F]+ +\d+ \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d  ` + regexp.QuoteMeta(sender) + `\n` +
+		`\(SASL authentication failed; server 127\.0\.0\.1\[127\.0\.0\.1\] said: 535 5\.7\.8 Error: authentication failed: \(reason unavailable\)\)\n` +
+		` {41}friend@remote\.example\n\n-- 0 Kbytes in 1 Request\.\n$`)
+	var out string
+	harness.Eventually(t, "the deferred message in mailq", func() bool {
+		out = h.must(t, "mailq")
+		return want.MatchString(out)
+	})
 }
 
 // seedSOHOCatchAll: root's mail, unqualified, leaves as the catch-all
