@@ -60,6 +60,7 @@ type checker struct {
 	expFilter                              expandFilter // smtpd_expansion_filter
 	addrTypes                              []uint16     // A, AAAA per inet_protocols
 	permMXNetworks                         *matchList   // permit_mx_backup_networks
+	policies                               *policyClients
 }
 
 // newChecker parses the restriction lists and opens their tables.
@@ -79,6 +80,9 @@ func newChecker(cfg *config.Config, srv *Server) (*checker, error) {
 		return nil, err
 	}
 	c.tables = srv.accessTables(lists...)
+	if c.policies, err = newPolicyClients(cfg, lists); err != nil {
+		return nil, err
+	}
 	if c.rcpt, err = srv.openRcptMaps(cfg); err != nil {
 		return nil, err
 	}

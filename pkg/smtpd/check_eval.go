@@ -15,6 +15,8 @@ type checkState struct {
 	etrnName                               string // ETRN argument while its list runs
 	rcptMapChecked, senderMapChecked       bool   // reject_unlisted_* done for this address
 	actions                                delegated
+	policy                                 policyState // check_policy_service (restrictions_policy.go)
+	policyNesting                          int         // default actions being applied
 }
 
 // resetMail forgets the access actions of a mail transaction.

@@ -58,6 +58,8 @@ func (s *session) mailFrom(args []token) bool {
 		s.reply(err)
 		return false
 	}
+	// The sender restrictions see SIZE= and AUTH= (policy requests).
+	s.tx.msgSize, s.tx.saslSender = o.size, o.saslSender
 	if err := s.mailPolicy(sender, o.smtputf8); err != "" {
 		s.resetMail()
 		s.reply(err)

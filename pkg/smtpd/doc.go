@@ -64,11 +64,14 @@
 //     (restrictions_rcptmaps.go); the sender login
 //     checks with smtpd_sender_login_maps (restrictions_login.go);
 //     reject_unverified_sender and reject_unverified_recipient through
-//     the verify(8) service (restrictions_verify.go, Deps.Verify). DNS
+//     the verify(8) service (restrictions_verify.go, Deps.Verify);
+//     check_policy_service with the policy delegation protocol and the
+//     smtpd_policy_service_* parameters (restrictions_policy.go,
+//     policy_client.go). DNS
 //     lookups go through a stub resolver of Postern's own that reads
 //     resolv.conf(5) as the C library does (restrictions_dns*.go; see
 //     DNS). Restrictions Postfix has and Postern does not (yet):
-//     check_policy_service, check_ccert_access, permit_tls_clientcerts
+//     check_ccert_access, permit_tls_clientcerts
 //     and permit_tls_all_clientcerts answer "451 4.3.5 Server
 //     configuration error" with a warning once per process; an unknown name gets
 //     Postfix's "unknown smtpd restriction" warning and the same reply.

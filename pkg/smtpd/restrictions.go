@@ -63,6 +63,7 @@ func init() {
 		"reject_unlisted_sender":          (*session).rejectUnlistedSender,
 		"reject_unverified_sender":        (*session).rejectUnverifiedSender,
 		"reject_unverified_recipient":     (*session).rejectUnverifiedRecipient,
+		"check_policy_service":            (*session).checkPolicyService,
 
 		"reject_authenticated_sender_login_mismatch":   (*session).rejectAuthLoginMismatch,
 		"reject_unauthenticated_sender_login_mismatch": (*session).rejectUnauthLoginMismatch,
