@@ -47,7 +47,9 @@ func orcptParam(val string) (string, bool) {
 	} else {
 		addr, ok = xtextDecode(coded)
 	}
-	if !ok {
+	// smtpd.c: "strlen(STR(state->dsn_buf)) != LEN(state->dsn_buf)",
+	// a NUL from "+00" or "\x{0}" is bad syntax.
+	if !ok || strings.IndexByte(addr, 0) >= 0 {
 		return "", false
 	}
 	return typ + ";" + addr, true
