@@ -14,6 +14,7 @@ import (
 
 	"github.com/postern/postern/pkg/attr"
 	"github.com/postern/postern/pkg/config"
+	"golang.org/x/sys/unix"
 )
 
 // The client of a policy server (SMTPD_POLICY_README): Postfix's
@@ -262,12 +263,28 @@ func (p *policyClient) put(pc *policyConn) {
 }
 
 // stale reports whether the server closed the connection or sent
-// something unasked while it was idle (auto_clnt's read event).
+// something unasked while it was idle (auto_clnt's read event): a
+// non-blocking peek at the socket.
 func (pc *policyConn) stale() bool {
-	pc.c.SetReadDeadline(time.Now())
-	_, err := pc.r.Peek(1)
-	pc.c.SetReadDeadline(time.Time{})
-	return !errors.Is(err, os.ErrDeadlineExceeded)
+	if pc.r.Buffered() > 0 {
+		return true
+	}
+	sc, ok := pc.c.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return true
+	}
+	stale := false
+	err = raw.Read(func(fd uintptr) bool {
+		var b [1]byte
+		n, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		stale = n > 0 || err == nil || err != unix.EAGAIN
+		return true
+	})
+	return stale || err != nil
 }
 
 // call writes the request and reads the reply's action

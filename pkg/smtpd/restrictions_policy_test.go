@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/postern/postern/pkg/attr"
 )
 
 // policyServer is a small policy server (SMTPD_POLICY_README) that
@@ -303,4 +305,105 @@ func TestPolicyServiceMissingServer(t *testing.T) {
 		"smtpd_recipient_restrictions": "permit_mynetworks, check_policy_service"},
 		[]exchange{{"MAIL FROM:<a@b.test>", "250 2.1.0 Ok"},
 			{"RCPT TO:<u@example.com>", "451 4.3.5 Server configuration error"}})
+}
+
+// Idle connections are dropped after max_idle unused and max_ttl after
+// they were opened; a connection the server closed is not used.
+func TestPolicyClientPool(t *testing.T) {
+	ps := startPolicyServer(t, "tcp", "127.0.0.1:0")
+	pc, err := newPolicyClient(ps.endpoint(), testConfig(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	warn := func(f string, a ...any) { t.Errorf("warning: "+f, a...) }
+	ask := func() {
+		t.Helper()
+		req := [][2]string{{"request", "smtpd_access_policy"}, {"recipient", "ok@x"}}
+		var l attr.List
+		for _, a := range req {
+			l.Str(a[0], a[1])
+		}
+		if a, ok := pc.request(l, warn, func(time.Duration) {}); !ok || a != "OK" {
+			t.Fatalf("action %q %v", a, ok)
+		}
+	}
+	ask()
+	ask()
+	if n := ps.connCount(); n != 1 {
+		t.Fatalf("%d connections, want 1", n)
+	}
+	pc.idle[0].used = time.Now().Add(-pc.maxIdle)
+	ask()
+	if n := ps.connCount(); n != 2 {
+		t.Fatalf("after max_idle: %d connections, want 2", n)
+	}
+	pc.idle[0].opened = time.Now().Add(-pc.maxTTL)
+	ask()
+	if n := ps.connCount(); n != 3 {
+		t.Fatalf("after max_ttl: %d connections, want 3", n)
+	}
+	ps.mu.Lock()
+	for _, c := range ps.open {
+		c.Close()
+	}
+	ps.mu.Unlock()
+	// The closed connection is seen as such (Peek gets EOF) once the
+	// server's close has arrived; until then it is a normal idle one.
+	harnessEventually(t, func() bool { return pc.idle[0].stale() })
+	ask()
+	if n := ps.connCount(); n != 4 {
+		t.Fatalf("after the server closed: %d connections, want 4", n)
+	}
+}
+
+// A server that does not answer: timeout, with attr_clnt's warnings.
+func TestPolicyServiceTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	addr := ln.Addr().String()
+	ts := startServer(t, map[string]string{"relay_domains": "x.test",
+		"smtpd_recipient_restrictions": "check_policy_service { inet:" + addr + ", timeout=1s }, permit"})
+	c := ts.dial(t)
+	c.reply()
+	c.expect("MAIL FROM:<a@b.test>", "250 2.1.0 Ok")
+	c.expect("RCPT TO:<u@x.test>", "451 4.3.5 <u@x.test>: Recipient address rejected: Server configuration problem")
+	c.expect("QUIT", "221 2.0.0 Bye")
+	ts.waitLog(t, "info: disconnect")
+	ts.log.has(t, "warning: timeout on "+addr+" while reading input attribute name")
+	ts.log.has(t, "warning: problem talking to server "+addr+": Connection timed out")
+}
+
+// harnessEventually polls cond for up to 10 seconds.
+func harnessEventually(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 10 seconds")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
