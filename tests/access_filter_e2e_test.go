@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -154,4 +155,30 @@ func sinkRecipients(t *testing.T, s *e2eSink) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// The after-queue content filter of FILTER_README: content_filter in
+// main.cf sends every message to the filter; here the "filter" is the
+// re-injection smtpd itself (master.cf -o content_filter= turns the
+// filter off for it), which queues the message again, and the second
+// copy goes to the relayhost.
+func TestE2EContentFilterParameter(t *testing.T) {
+	relay := startE2ESink(t, 0)
+	master := e2eMasterCF(t, "local", "virtual") +
+		"127.0.0.1:{port:reinject} inet n - n - - smtpd -o content_filter=\n"
+	inst := harness.New(t, append(e2eNullClient(relay.port()), "content_filter = smtp:[127.0.0.1]:{port:reinject}"), master)
+	inst.Start(t)
+	inst.WaitListen(t, "smtp")
+	id := e2eQueuedAs(t, e2eSwaks(t, inst, "--from", "alice@example.org", "--to", "bob@example.net",
+		"--data", "Subject: through the filter\n\nfiltered once\n"))
+	port := strconv.Itoa(inst.Ports["reinject"])
+	inst.WaitLog(t, `postfix/smtp\[\d+\]: `+id+`: to=<bob@example\.net>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:`+port+
+		`, .*status=sent \(250 2\.0\.0 Ok: queued as \w+\)$`)
+	m := regexp.MustCompile(id + `: to=<bob@example\.net>, .*queued as (\w+)\)`).FindStringSubmatch(inst.Log())
+	inst.WaitLog(t, `postfix/smtp\[\d+\]: `+m[1]+`: to=<bob@example\.net>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:`+
+		relay.port()+`, .*status=sent `)
+	if got := sinkRecipients(t, relay); len(got) != 1 || !strings.HasPrefix(got[0], "<bob@example.net>") {
+		t.Errorf("the relay got %q", got)
+	}
+	e2eQueueEmpty(t, inst)
 }
