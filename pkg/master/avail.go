@@ -23,7 +23,7 @@ func (m *Master) availListen(s *service) {
 	listen := false
 	switch {
 	case s.throttled || s.avail > 0 || s.deleting:
-	case limitOK(s.maxProc, s.total):
+	case limitOK(s.maxProc, s.reserved):
 		listen = true
 	case s.stress >= 0:
 		if now := time.Now(); s.busyWarn.Before(now.Add(-stressPeriod)) {
@@ -45,7 +45,7 @@ func (m *Master) availEvent(s *service) {
 	if !s.listening {
 		return
 	}
-	if s.stress >= 0 && !limitOK(s.maxProc, s.total+1) {
+	if s.stress >= 0 && !limitOK(s.maxProc, s.reserved+1) {
 		now := time.Now()
 		if s.stressEnd.Before(now) {
 			m.restartService(s, false)

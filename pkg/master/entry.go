@@ -33,6 +33,7 @@ type service struct {
 	status    *statusPipe
 	avail     int // children ready to take a client
 	total     int // children alive
+	reserved  int // sum of the children's limits: sessions counted against maxProc
 	throttled bool
 	listening bool // the master watches listenFDs
 	busyWarn  time.Time

@@ -83,6 +83,10 @@ type child struct {
 	avail    bool
 	useCount int // clients taken, as reported on the status socket
 	sessions int // clients being served, as last reported
+	// limit is how much of the service's process limit the child
+	// holds: the most clients it serves at once, as it reports; until
+	// its first report, the whole session budget it was given.
+	limit int
 }
 
 // Options are the master's command-line settings.

@@ -32,10 +32,29 @@ func (m *Master) stopService(s *service) {
 func (m *Master) restartService(s *service, reload bool) {
 	m.wakeupCleanup(s)
 	m.statusCleanup(s)
+	m.retireChildren(s)
 	m.statusInit(s)
 	m.wakeupInit(s)
 	if reload {
 		m.availListen(s)
+	}
+}
+
+// retireChildren accounts for the children of s that lost their status
+// socket: they accept no new client and exit after their current ones,
+// so none of them is available any more and each holds only the sessions
+// it last reported against the process limit (at least one, until it is
+// reaped), and a new child can start with the rest of the budget.
+func (m *Master) retireChildren(s *service) {
+	for _, c := range m.children {
+		if c.serv != s {
+			continue
+		}
+		if c.avail {
+			s.avail--
+			c.avail = false
+		}
+		m.setLimit(s, c, max(c.sessions, 1))
 	}
 }
 

@@ -16,15 +16,18 @@ import (
 // descriptors 0-2, the flow-control pipe as 3 and 4, the service's status
 // socket as 5 and its endpoints from 6 on, and $GENERATION in octal.
 func (m *Master) spawn(s *service) {
-	if !limitOK(s.maxProc, s.total) || s.avail > 0 || s.throttled {
-		maillog.Panic("master_spawn: bad state for %s: total %d avail %d throttled %v", s.path, s.total, s.avail, s.throttled)
+	if !limitOK(s.maxProc, s.reserved) || s.avail > 0 || s.throttled {
+		maillog.Panic("master_spawn: bad state for %s: total %d reserved %d avail %d throttled %v", s.path, s.total, s.reserved, s.avail, s.throttled)
 	}
 	m.generation++
 	files := []uintptr{0, 1, 2, uintptr(m.flow[0]), uintptr(m.flow[1]), uintptr(s.status.child)}
 	for _, fd := range s.listenFDs {
 		files = append(files, uintptr(fd))
 	}
-	env := append(m.childEnv[:len(m.childEnv):len(m.childEnv)], fmt.Sprintf("%s=%o", server.GenerationEnv, m.generation))
+	budget := s.budget()
+	env := append(m.childEnv[:len(m.childEnv):len(m.childEnv)],
+		fmt.Sprintf("%s=%o", server.GenerationEnv, m.generation),
+		fmt.Sprintf("%s=%d", server.SessionBudgetEnv, budget))
 	attr := &syscall.ProcAttr{Env: env, Files: files, Sys: &syscall.SysProcAttr{}}
 	pid, err := syscall.ForkExec(s.path, s.childArgv(time.Now()), attr)
 	if err != nil {
@@ -39,9 +42,10 @@ func (m *Master) spawn(s *service) {
 	if maillog.Verbose() > 0 {
 		maillog.Info("spawn command %s; pid %d", s.path, pid)
 	}
-	c := &child{pid: pid, gen: m.generation, serv: s}
+	c := &child{pid: pid, gen: m.generation, serv: s, limit: max(budget, 1)}
 	m.children[pid] = c
 	s.total++
+	s.reserved += c.limit
 	m.availMore(s, c)
 	if s.condWake {
 		s.condWake = false
@@ -50,6 +54,16 @@ func (m *Master) spawn(s *service) {
 }
 
 func limitOK(max, total int) bool { return max == 0 || total < max }
+
+// budget is the session budget of a new child of s: what is left of
+// maxproc (0 when there is no limit). A child serves at most that many
+// clients at once and reports how many it will serve (its limit).
+func (s *service) budget() int {
+	if s.maxProc == 0 {
+		return 0
+	}
+	return s.maxProc - s.reserved
+}
 
 // reap collects every child that has exited (master_reap_child).
 func (m *Master) reap() {
@@ -95,6 +109,7 @@ func (m *Master) reaped(pid int, ws syscall.WaitStatus) {
 func (m *Master) deleteChild(c *child) {
 	s := c.serv
 	s.total--
+	s.reserved -= c.limit
 	delete(m.children, c.pid)
 	if c.avail {
 		m.availLess(s, c)

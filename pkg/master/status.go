@@ -12,8 +12,12 @@ import (
 // The status socket of a service (master_status.c): a SOCK_SEQPACKET
 // socket pair. Every child of the service gets the child end as fd 5 and
 // writes server.Status messages to it; the master reads the other end.
-// When the master closes both ends (reload, stop) the children's end
-// reports end-of-file, which tells them to finish their client and exit.
+// When the master shuts down its sending side and closes the children's
+// end it kept for future children (reload, stop), the children's end
+// reports end-of-file, which tells them to finish their clients and
+// exit. The master keeps reading what those children still report (a
+// child serving several sessions reports each one that ends) until the
+// last of them has exited.
 type statusPipe struct {
 	master *os.File // read end, in the runtime poller
 	child  int      // the children's end, kept open for future children
@@ -31,12 +35,15 @@ func (m *Master) statusInit(s *service) {
 	go m.readStatus(s, p)
 }
 
-// statusCleanup closes the status socket of s.
+// statusCleanup retires the status socket of s: its children see
+// end-of-file; readStatus closes the master's end once they are gone.
 func (m *Master) statusCleanup(s *service) {
 	if s.status == nil {
 		return
 	}
-	s.status.master.Close()
+	if rc, err := s.status.master.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { unix.Shutdown(int(fd), unix.SHUT_WR) })
+	}
 	unix.Close(s.status.child)
 	s.status = nil
 }
@@ -47,7 +54,8 @@ func (m *Master) readStatus(s *service, p *statusPipe) {
 	buf := make([]byte, 64)
 	for {
 		n, err := p.master.Read(buf)
-		if err != nil {
+		if err != nil || n == 0 {
+			p.master.Close()
 			return
 		}
 		msg := append([]byte(nil), buf[:n]...)
@@ -58,9 +66,6 @@ func (m *Master) readStatus(s *service, p *statusPipe) {
 // statusEvent updates the master's idea of a child's state. Children
 // may send garbage; the master's own state must stay consistent.
 func (m *Master) statusEvent(s *service, p *statusPipe, msg []byte) {
-	if s.status != p {
-		return // a message on a socket closed in the meantime
-	}
 	st, err := server.ParseStatus(msg)
 	if err != nil {
 		maillog.Warn("service %s(%s): child (pid %d) sent partial status update (%d bytes)", s.extName, s.name, pidOf(msg), len(msg))
@@ -80,7 +85,23 @@ func (m *Master) statusEvent(s *service, p *statusPipe, msg []byte) {
 	if c.serv != s {
 		maillog.Panic("master_status_event: pointer corruption: %s != %s", c.serv.name, s.name)
 	}
+	if s.status != p {
+		m.retiredStatus(s, c, st)
+		return
+	}
 	m.applyStatus(s, c, st)
+}
+
+// retiredStatus applies a message from a child whose status socket was
+// retired (reload): it serves no new client, so it only gives back the
+// sessions that ended.
+func (m *Master) retiredStatus(s *service, c *child, st server.Status) {
+	if n := int(st.Sessions); n < c.sessions {
+		c.useCount++
+		c.sessions = n
+		m.setLimit(s, c, max(n, 1))
+		m.availListen(s)
+	}
 }
 
 func (m *Master) applyStatus(s *service, c *child, st server.Status) {
@@ -94,6 +115,7 @@ func (m *Master) applyStatus(s *service, c *child, st server.Status) {
 		c.useCount++
 	}
 	c.sessions = int(st.Sessions)
+	m.setLimit(s, c, int(st.Limit))
 	switch st.Avail {
 	case server.StatAvail:
 		if !c.avail {
@@ -107,6 +129,18 @@ func (m *Master) applyStatus(s *service, c *child, st server.Status) {
 	default:
 		maillog.Warn("master_status_event: ignoring unknown status: %d allegedly from pid: %d", st.Avail, st.PID)
 	}
+}
+
+// setLimit records the limit a child reported (0: none reported, keep
+// the one it has). A child never holds more than the budget it was given
+// nor less than one process.
+func (m *Master) setLimit(s *service, c *child, limit int) {
+	if limit <= 0 {
+		return
+	}
+	limit = min(limit, c.limit)
+	s.reserved += limit - c.limit
+	c.limit = limit
 }
 
 func pidOf(msg []byte) int {

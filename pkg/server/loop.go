@@ -91,9 +91,22 @@ func (s *Server) notify(avail int) error {
 	if s.flags.standalone {
 		return nil
 	}
-	st := Status{PID: int32(os.Getpid()), Gen: s.generation, Avail: int32(avail), Sessions: int32(s.sessions)}
+	st := Status{PID: int32(s.pid), Gen: s.generation, Avail: int32(avail), Sessions: int32(s.sessions), Limit: int32(s.limit)}
 	_, err := unix.Write(StatusFD, st.Marshal())
 	return err
+}
+
+// masterGone reports, without waiting, whether the status socket says
+// end-of-file: the master went away or retired this process (reload).
+// A process checks before it waits for the accept lock, which another
+// process may hold for as long as no client comes.
+func (s *Server) masterGone() bool {
+	if s.flags.standalone {
+		return false
+	}
+	pfd := []unix.PollFd{{Fd: StatusFD, Events: unix.POLLIN}}
+	n, err := unix.Poll(pfd, 0)
+	return err == nil && n > 0
 }
 
 // waitResult says why wait returned.

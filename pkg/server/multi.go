@@ -40,6 +40,8 @@ type multi struct {
 	wakeR    int
 	wakeW    int
 	accepted int
+	cap      int       // most clients at once; 0 = no limit (RunMulti)
+	maxUse   int       // clients to accept before exiting; 0 = no limit
 	idle     time.Time // when the last client left; zero while serving
 }
 
@@ -48,7 +50,7 @@ func newMulti(s *Server, serve func(s *Server, c net.Conn)) *multi {
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		maillog.Fatal("pipe: %v", err)
 	}
-	return &multi{s: s, serve: serve, wakeR: p[0], wakeW: p[1], idle: time.Now()}
+	return &multi{s: s, serve: serve, wakeR: p[0], wakeW: p[1], idle: time.Now(), maxUse: s.MaxUse}
 }
 
 func (m *multi) run(fds []int) {
@@ -57,16 +59,23 @@ func (m *multi) run(fds []int) {
 	s.startWatchdog()
 	for {
 		s.kickWatchdog()
-		listen := fds
-		if s.MaxUse > 0 && m.accepted >= s.MaxUse {
-			listen = nil
-		}
-		if listen == nil && m.clients() == 0 {
+		usedUp := m.usedUp()
+		if usedUp && m.clients() == 0 {
 			s.exit("use limit reached")
+		}
+		listen := fds
+		if usedUp || m.full() {
+			listen = nil
 		}
 		m.waitOnce(listen)
 	}
 }
+
+// full reports whether the process serves as many clients as it may.
+func (m *multi) full() bool { return m.cap > 0 && m.clients() >= m.cap }
+
+// usedUp reports whether the process accepted its last client.
+func (m *multi) usedUp() bool { return m.maxUse > 0 && m.accepted >= m.maxUse }
 
 func (m *multi) waitOnce(listen []int) {
 	s := m.s
@@ -76,7 +85,7 @@ func (m *multi) waitOnce(listen []int) {
 	if why != "" {
 		s.exit(why)
 	}
-	if listen != nil {
+	if listen != nil && m.cap == 0 {
 		s.lock()
 		defer s.unlock()
 	}
@@ -91,8 +100,21 @@ func (m *multi) waitOnce(listen []int) {
 		if s.opts.PreAccept != nil {
 			s.opts.PreAccept(s)
 		}
-		if c := s.accept(fd); c != nil {
-			m.begin(c)
+		m.acceptSome(fd)
+	}
+}
+
+// acceptSome accepts the clients waiting on fd, as many as the process
+// may take now: a burst of connections costs one wakeup.
+func (m *multi) acceptSome(fd int) {
+	for {
+		c := m.s.accept(fd)
+		if c == nil {
+			return
+		}
+		m.begin(c)
+		if m.cap == 0 || m.usedUp() || m.full() {
+			return
 		}
 	}
 }
@@ -127,12 +149,18 @@ func (m *multi) end() {
 	unix.Write(m.wakeW, []byte{0})
 }
 
-// report sends the current state; called with m.mu held.
+// report sends the current state; called with m.mu held. A process
+// that accepts no more clients holds only the sessions it still serves
+// against the process limit, so that the master can start its successor
+// with the rest of the budget.
 func (m *multi) report() {
 	s := m.s
 	avail := StatAvail
-	if s.MaxUse > 0 && m.accepted >= s.MaxUse {
+	if m.usedUp() || m.cap > 0 && s.sessions >= m.cap {
 		avail = StatTaken
+	}
+	if m.cap > 0 && m.usedUp() {
+		s.limit = max(s.sessions, 1)
 	}
 	s.notify(avail)
 }

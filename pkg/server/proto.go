@@ -26,7 +26,18 @@ const (
 )
 
 // StatusSize is the size of one status message.
-const StatusSize = 16
+const StatusSize = 20
+
+// statusSizeV1 is the size of a message without the limit field, as
+// the first Postern releases sent it; it is still accepted.
+const statusSizeV1 = 16
+
+// SessionBudgetEnv names the environment variable in which the master
+// gives each child its session budget: how many clients it may serve at
+// once (decimal; 0 = no limit). The budget is what is left of the
+// service's process limit (maxproc) when the child starts, so that the
+// sessions of all children together never exceed maxproc.
+const SessionBudgetEnv = "SESSION_BUDGET"
 
 // Status is one message from a child to the master on StatusFD. The
 // status socket is a SOCK_SEQPACKET socket pair, so each message arrives
@@ -37,17 +48,22 @@ const StatusSize = 16
 //	avail    StatAvail when the child can take another client now,
 //	         StatTaken when it cannot
 //	sessions the number of clients the child is serving now
+//	limit    the most clients the child will serve at once: 1 for a
+//	         single server, up to its session budget for one that
+//	         serves several sessions (Options.Sessions); a multi server
+//	         (anvil, trivial-rewrite) counts as 1, as in Postfix
 //
-// The first three fields are Postfix's MASTER_STATUS. The master decides
-// from avail alone whether to start another child; sessions lets a child
-// that serves several clients at once report how many, so that the
-// master can account maxproc as concurrent sessions rather than
-// processes (see docs/architecture.md, "status protocol").
+// The first three fields are Postfix's MASTER_STATUS. The master starts
+// another child when none is avail and the limits of the service's
+// children add up to less than maxproc (see docs/architecture.md,
+// "Status protocol"). A 16-byte message (no limit) leaves the master's
+// idea of the limit unchanged.
 type Status struct {
 	PID      int32
 	Gen      uint32
 	Avail    int32
 	Sessions int32
+	Limit    int32
 }
 
 // Marshal encodes the message in host byte order.
@@ -57,18 +73,24 @@ func (s Status) Marshal() []byte {
 	binary.NativeEndian.PutUint32(b[4:], s.Gen)
 	binary.NativeEndian.PutUint32(b[8:], uint32(s.Avail))
 	binary.NativeEndian.PutUint32(b[12:], uint32(s.Sessions))
+	binary.NativeEndian.PutUint32(b[16:], uint32(s.Limit))
 	return b
 }
 
-// ParseStatus decodes one message; a short message is an error.
+// ParseStatus decodes one message; a message of another size than
+// StatusSize or the 16 bytes of a message without limit is an error.
 func ParseStatus(b []byte) (Status, error) {
-	if len(b) != StatusSize {
+	if len(b) != StatusSize && len(b) != statusSizeV1 {
 		return Status{}, fmt.Errorf("partial status update (%d bytes)", len(b))
 	}
-	return Status{
+	st := Status{
 		PID:      int32(binary.NativeEndian.Uint32(b[0:])),
 		Gen:      binary.NativeEndian.Uint32(b[4:]),
 		Avail:    int32(binary.NativeEndian.Uint32(b[8:])),
 		Sessions: int32(binary.NativeEndian.Uint32(b[12:])),
-	}, nil
+	}
+	if len(b) == StatusSize {
+		st.Limit = int32(binary.NativeEndian.Uint32(b[16:]))
+	}
+	return st, nil
 }

@@ -82,6 +82,13 @@ type Options struct {
 	InFlowDelay bool
 	// Resident makes the process ignore max_use and max_idle (qmgr).
 	Resident bool
+	// Sessions lets a single server (RunSingle) serve up to this many
+	// clients at once in one process, each in a goroutine of its own,
+	// within the session budget the master gives it (SessionBudgetEnv),
+	// so that maxproc still limits the service's concurrent sessions.
+	// 0 or 1: one client at a time. The service function must then be
+	// safe for concurrent use.
+	Sessions int
 	// WatchdogParam names a time parameter that replaces
 	// $daemon_timeout for the watchdog (MAIL_SERVER_WATCHDOG).
 	WatchdogParam string
@@ -111,6 +118,8 @@ type Server struct {
 	generation uint32
 	useCount   int
 	sessions   int
+	limit      int // most clients served at once, reported to the master
+	pid        int
 	lockFD     int // accept lock, -1 when none
 	watchdog   *time.Timer
 	timeout    time.Duration // $daemon_timeout

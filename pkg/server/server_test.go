@@ -56,7 +56,7 @@ func TestParseFlagsErrors(t *testing.T) {
 }
 
 func TestStatusRoundTrip(t *testing.T) {
-	st := Status{PID: 4711, Gen: 0o17, Avail: StatAvail, Sessions: 3}
+	st := Status{PID: 4711, Gen: 0o17, Avail: StatAvail, Sessions: 3, Limit: 5}
 	b := st.Marshal()
 	if len(b) != StatusSize {
 		t.Fatalf("size %d", len(b))
@@ -67,5 +67,9 @@ func TestStatusRoundTrip(t *testing.T) {
 	}
 	if _, err := ParseStatus(b[:12]); err == nil {
 		t.Error("short message accepted")
+	}
+	// A message without the limit field, as the first releases sent.
+	if got, err := ParseStatus(b[:16]); err != nil || got.Limit != 0 || got.Sessions != 3 {
+		t.Errorf("16-byte message: %+v %v", got, err)
 	}
 }

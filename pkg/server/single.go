@@ -12,11 +12,19 @@ import (
 // connection until it returns; the skeleton closes it afterwards. The
 // master starts more processes, up to the service's process limit, when
 // all are busy. Transports: inet, unix, pass.
+//
+// With Options.Sessions > 1 a process serves up to that many clients at
+// once, within its session budget from the master, each in a goroutine
+// of its own (sessions.go); the process limit then counts sessions, not
+// processes, so that maxproc means what it means in Postfix.
 func RunSingle(opts Options, serve func(s *Server, c net.Conn)) {
 	s := start(opts, "inet", "unix", "pass")
 	if s.flags.standalone {
 		s.serveConn(stdinConn(), serve)
 		s.exit("stand-alone client done")
+	}
+	if limit := s.sessionLimit(); limit > 1 {
+		s.runSessions(limit, serve)
 	}
 	fds := s.listenFDs()
 	s.setRetirement()
@@ -36,6 +44,9 @@ func RunSingle(opts Options, serve func(s *Server, c net.Conn)) {
 // nextClient waits under the accept lock for a client and accepts it;
 // nil when another process was faster or the wait timed out.
 func (s *Server) nextClient(fds []int, idleSince time.Time) net.Conn {
+	if s.masterGone() {
+		s.exit("master disconnect")
+	}
 	s.lock()
 	defer s.unlock()
 	d, why := s.waitTime(idleSince)

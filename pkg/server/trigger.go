@@ -62,6 +62,9 @@ func (s *Server) runRequest(fn func()) {
 }
 
 func (s *Server) nextTrigger(fds []int, idleSince time.Time) ([]byte, bool) {
+	if s.masterGone() {
+		s.exit("master disconnect")
+	}
 	s.lock()
 	defer s.unlock()
 	d, why := s.waitTime(idleSince)

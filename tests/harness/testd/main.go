@@ -3,6 +3,8 @@
 //
 //	single   one client per process (server.RunSingle)
 //	multi    many clients per process (server.RunMulti)
+//	sessions up to three clients at once per process (server.RunSingle
+//	         with Options.Sessions 3, within the master's budget)
 //	trigger  logs each trigger it gets (server.RunTrigger)
 //	fail     exits with status 1 before serving anything
 //
@@ -27,7 +29,7 @@ import (
 func main() {
 	mode := ""
 	for i, a := range os.Args {
-		if i > 0 && (a == "single" || a == "multi" || a == "trigger" || a == "fail") {
+		if i > 0 && (a == "single" || a == "multi" || a == "sessions" || a == "trigger" || a == "fail") {
 			mode = a
 		}
 	}
@@ -36,6 +38,8 @@ func main() {
 		server.RunSingle(server.Options{}, serve)
 	case "multi":
 		server.RunMulti(server.Options{}, serve)
+	case "sessions":
+		server.RunSingle(server.Options{Sessions: 3}, serve)
 	case "trigger":
 		server.RunTrigger(server.Options{}, func(s *server.Server, data []byte) {
 			maillog.Info("trigger %q service %s pid %d", data, s.Service, os.Getpid())
@@ -45,7 +49,7 @@ func main() {
 			return fmt.Errorf("failing on purpose")
 		}}, serve)
 	default:
-		fmt.Fprintln(os.Stderr, "usage: testd [skeleton options] single|multi|trigger|fail")
+		fmt.Fprintln(os.Stderr, "usage: testd [skeleton options] single|multi|sessions|trigger|fail")
 		os.Exit(2)
 	}
 }
