@@ -113,7 +113,7 @@ func TestExitResult(t *testing.T) {
 			t.Errorf("exit %d %q: got %+v, want %s %s", c.code, c.out, got, c.status, c.text)
 		}
 	}
-	if got := printable("a\tb\nc\x01d\xffé"); got != "a b c_d_é" {
+	if got := mailbox.Printable("a\tb\nc\x01d\xffé"); got != "a b c_d_é" {
 		t.Errorf("printable: %q", got)
 	}
 }

@@ -12,9 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
-	"github.com/postern/postern/pkg/deliver"
 	"github.com/postern/postern/pkg/mailbox"
 )
 
@@ -73,7 +71,7 @@ func (a *Agent) pipeCommand(ctx context.Context, args *pipeArgs, content io.Read
 		return startFailure(args, err)
 	}
 	output := make(chan string, 1)
-	go captureOutput(outR, output)
+	go mailbox.CaptureOutput(outR, outputLimit, time.Time{}, output)
 	deadline := time.Now().Add(args.timeout)
 	writeErr := writeToCommand(stdin, deadline, args, content)
 	return a.waitCommand(ctx, cmd, args, deadline, output, writeErr)
@@ -150,17 +148,8 @@ func startFailure(args *pipeArgs, err error) pipeResult {
 				args.dir, args.cred.UID, args.cred.GID, mailbox.ErrText(pe.Err))
 		}
 	}
-	output := printable("local: fatal: " + why + "\n")
+	output := mailbox.Printable("local: fatal: " + why + "\n")
 	return exitResult(args, exTempFail, output)
-}
-
-// captureOutput keeps the first outputLimit bytes of the command's
-// output and discards the rest until the command closes it.
-func captureOutput(r *os.File, out chan<- string) {
-	defer r.Close()
-	buf, _ := io.ReadAll(io.LimitReader(r, outputLimit))
-	io.Copy(io.Discard, r)
-	out <- printable(string(buf))
 }
 
 // writeToCommand copies the message into the command. A command that
@@ -177,57 +166,24 @@ func writeToCommand(stdin io.WriteCloser, deadline time.Time, args *pipeArgs, co
 	return err
 }
 
-// printable turns tabs and newlines into spaces and other
-// non-printable characters into "_" (translit() and printable()).
-func printable(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == '\t' || r == '\n':
-			b.WriteByte(' ')
-		case r == utf8.RuneError && n <= 1, r < 0x20, r == 0x7f:
-			b.WriteByte('_')
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
-
 // waitCommand waits for the command within the time limit and maps its
 // exit to a result.
 func (a *Agent) waitCommand(ctx context.Context, cmd *exec.Cmd, args *pipeArgs, deadline time.Time,
 	output <-chan string, writeErr error) pipeResult {
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	timer := time.NewTimer(time.Until(deadline))
-	defer timer.Stop()
-	timedOut := false
-	select {
-	case <-done:
-	case <-timer.C:
-		timedOut = true
-	case <-ctx.Done():
-		timedOut = true
-	}
-	if timedOut || errors.Is(writeErr, os.ErrDeadlineExceeded) {
-		timedOut = true
+	timedOut := a.runner.Privs.WaitCommand(ctx, cmd, deadline, errors.Is(writeErr, os.ErrDeadlineExceeded))
+	if timedOut {
 		a.warn("pipe_command: child wait time limit exceeded")
-		a.runner.Privs.Kill(cmd.Process.Pid, syscall.SIGKILL)
-		<-done
 	}
 	out := <-output
 	if timedOut {
-		return pipeResult{"5.3.0", fmt.Sprintf("Command time limit exceeded: \"%s\"%s", args.command, withOutput(out)),
-			outputOr(out, "internal software error")}
+		return pipeResult{"5.3.0", fmt.Sprintf("Command time limit exceeded: \"%s\"%s", args.command, mailbox.CommandOutput(out)),
+			mailbox.OutputOr(out, "internal software error")}
 	}
 	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	switch {
 	case ws.Signaled():
-		return pipeResult{"4.3.0", fmt.Sprintf("Command died with signal %d: \"%s\"%s", int(ws.Signal()), args.command, withOutput(out)),
-			outputOr(out, "internal software error")}
+		return pipeResult{"4.3.0", fmt.Sprintf("Command died with signal %d: \"%s\"%s", int(ws.Signal()), args.command, mailbox.CommandOutput(out)),
+			mailbox.OutputOr(out, "internal software error")}
 	case ws.ExitStatus() != 0:
 		return exitResult(args, ws.ExitStatus(), out)
 	case writeErr != nil:
@@ -238,49 +194,8 @@ func (a *Agent) waitCommand(ctx context.Context, cmd *exec.Cmd, args *pipeArgs, 
 	return pipeResult{}
 }
 
-// outputOr is the command output, or def when there is none.
-func outputOr(out, def string) string {
-	if out == "" {
-		return def
-	}
-	return out
-}
-
-func withOutput(out string) string {
-	if out == "" {
-		return ""
-	}
-	return ". Command output: " + out
-}
-
 // exitResult interprets a non-zero exit status with its output.
 func exitResult(args *pipeArgs, code int, out string) pipeResult {
-	if deliver.ValidStatus(out) > 0 {
-		status, text := deliver.SplitStatus("5.3.0", out)
-		return pipeResult{status, text, text}
-	}
-	if d, ok := sysExits[code]; ok {
-		return pipeResult{d.dsn, d.text + withOutput(out), outputOr(out, d.text)}
-	}
-	return pipeResult{"5.3.0", fmt.Sprintf("Command died with status %d: \"%s\"%s", code, args.command, withOutput(out)),
-		outputOr(out, fmt.Sprintf("unknown mail system error %d", code))}
-}
-
-// sysExits are the <sysexits.h> codes (global/sys_exits.c).
-var sysExits = map[int]struct{ dsn, text string }{
-	64: {"5.3.0", "command line usage error"},
-	65: {"5.6.0", "data format error"},
-	66: {"5.3.0", "cannot open input"},
-	67: {"5.1.1", "user unknown"},
-	68: {"5.1.2", "host name unknown"},
-	69: {"5.3.0", "service unavailable"},
-	70: {"5.3.0", "internal software error"},
-	71: {"4.3.0", "system resource problem"},
-	72: {"5.3.0", "critical OS file missing"},
-	73: {"5.2.0", "can't create user output file"},
-	74: {"5.3.0", "input/output error"},
-	75: {"4.3.0", "temporary failure"},
-	76: {"5.5.0", "remote error in protocol"},
-	77: {"5.7.0", "permission denied"},
-	78: {"5.3.5", "local configuration error"},
+	status, text, diag := mailbox.CommandExit(args.command, code, out)
+	return pipeResult{status, text, diag}
 }
