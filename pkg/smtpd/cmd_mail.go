@@ -41,7 +41,10 @@ type mailOpts struct {
 }
 
 func (s *session) mailFrom(args []token) bool {
-	var o mailOpts
+	// As Postfix's state->msg_size, the size outlives a refused MAIL until
+	// mail_reset() (RSET, HELO/EHLO, the end of a transaction): a MAIL
+	// without SIZE= after one refused for its SIZE= is refused too.
+	o := mailOpts{size: s.tx.msgSize}
 	o.smtputf8 = s.smtputf8Param(args[3:])
 	sender, ok := s.extractAddr(args[2].text, true, s.p.strictRFC821, o.smtputf8, "MAIL")
 	if !ok {
@@ -49,7 +52,9 @@ func (s *session) mailFrom(args []token) bool {
 		return false
 	}
 	for _, a := range args[3:] {
-		if err := s.mailParam(&o, a.text); err != "" {
+		err := s.mailParam(&o, a.text)
+		s.tx.msgSize = o.size
+		if err != "" {
 			s.reply(err)
 			return false
 		}

@@ -106,6 +106,9 @@ func TestRepliesSyntax(t *testing.T) {
 		{"MAIL FROM:<a@b.example> SIZE=1x", "501 5.5.4 Bad message size syntax"},
 		{"MAIL FROM:<a@b.example> SIZE=99999999999999999999", "552 5.3.4 Message size exceeds file system imposed limit"},
 		{"MAIL FROM:<a@b.example> SIZE=10240001", "552 5.3.4 Message size exceeds fixed limit"},
+		// Postfix keeps the refused SIZE= until RSET (mail_reset()).
+		{"MAIL FROM:<a@b.example>", "552 5.3.4 Message size exceeds fixed limit"},
+		{"RSET", "250 2.0.0 Ok"},
 		{"MAIL FROM:<a@b.example> RET=NONE", "501 5.5.4 Bad RET parameter syntax"},
 		{"MAIL FROM:<a@b.example> RET=FULL RET=HDRS", "501 5.5.4 Bad RET parameter syntax"},
 		{"MAIL FROM:<a@b.example> ENVID=a+g0", "501 5.5.4 Bad ENVID parameter syntax"},
