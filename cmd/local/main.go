@@ -8,71 +8,22 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"net"
-
 	"github.com/postern/postern/pkg/deliver"
 	"github.com/postern/postern/pkg/local"
 	"github.com/postern/postern/pkg/mailbox"
-	"github.com/postern/postern/pkg/maillog"
 	"github.com/postern/postern/pkg/server"
 )
 
-var (
-	agent *local.Agent
-	env   *deliver.Env
-)
-
 func main() {
-	if mailbox.IsHelper() {
-		mailbox.HelperMain()
-	}
-	server.RunSingle(server.Options{
-		Params:     append(append([]string{}, deliver.Params...), local.Params...),
-		PreInit:    open,
-		PostInit:   dropPrivileges,
-		Privileged: true,
-	}, serve)
+	m := &mailbox.AgentMain{Params: local.Params, LimitParam: "mailbox_size_limit", Open: open}
+	m.Run()
 }
 
-// open reads the configuration and opens the tables as root
-// (local.c pre_init()).
-func open(s *server.Server) error {
-	if len(s.Args) > 0 {
-		return fmt.Errorf("unexpected command-line argument: %s", s.Args[0])
-	}
-	var err error
-	if env, err = deliver.NewEnv(s.Config, s.QueueDir()); err != nil {
-		return err
-	}
-	if agent, err = local.New(s.Config, local.Options{Service: s.Service, Env: env}); err != nil {
-		return err
-	}
-	limit, err := s.Config.Long("mailbox_size_limit")
+// open opens the tables as root (local.c pre_init()).
+func open(s *server.Server, env *deliver.Env) (mailbox.Agent, error) {
+	agent, err := local.New(s.Config, local.Options{Service: s.Service, Env: env})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return mailbox.SetFileLimit(limit)
-}
-
-// dropPrivileges runs as $mail_owner from now on, keeping the means to
-// start helpers as recipients (local.c post_init()).
-func dropPrivileges(s *server.Server) error {
-	owner, err := server.LookupOwner(s.Config.Get("mail_owner"))
-	if err != nil {
-		return err
-	}
-	privs, err := mailbox.DropTo(owner.UID, owner.GID)
-	if err != nil {
-		return err
-	}
-	agent.SetPrivs(privs)
-	return nil
-}
-
-func serve(_ *server.Server, c net.Conn) {
-	if err := deliver.Serve(context.Background(), c, env, agent); err != nil {
-		maillog.Warn("%v", err)
-	}
+	return agent, nil
 }
