@@ -103,6 +103,24 @@ func (l List) Need(name string) (string, error) {
 	return v, nil
 }
 
+// Strict returns the values of exactly the named attributes, in order;
+// false when the list has other attributes, more or fewer of them, or
+// another order (attr_scan with ATTR_FLAG_STRICT, as the request
+// handlers of Postfix's services read their requests).
+func (l List) Strict(names ...string) ([]string, bool) {
+	if len(l) != len(names) {
+		return nil, false
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		if l[i].Name != n {
+			return nil, false
+		}
+		out[i] = l[i].Value
+	}
+	return out, true
+}
+
 // Number returns the first attribute called name as an unsigned decimal
 // number, as attr_scan's "%u" conversion reads it.
 func (l List) Number(name string) (int64, error) {

@@ -204,3 +204,15 @@ func TestConnTimeout(t *testing.T) {
 		t.Error("Recv without data returned no error")
 	}
 }
+
+func TestStrict(t *testing.T) {
+	l := List{{Name: "a", Value: "1"}, {Name: "b", Value: "2"}}
+	if v, ok := l.Strict("a", "b"); !ok || v[0] != "1" || v[1] != "2" {
+		t.Errorf("Strict(a, b) = %q, %v", v, ok)
+	}
+	for _, names := range [][]string{{"a"}, {"b", "a"}, {"a", "b", "c"}, {"a", "c"}} {
+		if _, ok := l.Strict(names...); ok {
+			t.Errorf("Strict(%q) accepted %v", names, l)
+		}
+	}
+}

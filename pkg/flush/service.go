@@ -137,19 +137,19 @@ func (s *Service) receive(br *bufio.Reader) (string, attr.List, bool) {
 func (s *Service) dispatch(req string, rest attr.List) (int, bool, func()) {
 	switch req {
 	case ReqAdd:
-		v, ok := strict(rest, AttrSite, AttrQueueID)
+		v, ok := rest.Strict(AttrSite, AttrQueueID)
 		if !ok || !queue.ValidID(v[1]) {
 			return StatBad, true, nil
 		}
 		return s.add(v[0], v[1]), true, nil
 	case ReqSendSite:
-		v, ok := strict(rest, AttrSite)
+		v, ok := rest.Strict(AttrSite)
 		if !ok {
 			return StatBad, true, nil
 		}
 		return s.sendSite(v[0]), true, nil
 	case ReqSendFile:
-		v, ok := strict(rest, AttrQueueID)
+		v, ok := rest.Strict(AttrQueueID)
 		if !ok {
 			return StatBad, true, nil
 		}
@@ -161,22 +161,6 @@ func (s *Service) dispatch(req string, rest attr.List) (int, bool, func()) {
 	}
 	// Postfix answers nothing to an unknown request.
 	return 0, false, nil
-}
-
-// strict returns the values of exactly the named attributes, in order
-// (attr_scan with ATTR_FLAG_STRICT).
-func strict(l attr.List, names ...string) ([]string, bool) {
-	if len(l) != len(names) {
-		return nil, false
-	}
-	out := make([]string, len(names))
-	for i, n := range names {
-		if l[i].Name != n {
-			return nil, false
-		}
-		out[i] = l[i].Value
-	}
-	return out, true
 }
 
 func (s *Service) now() time.Time {

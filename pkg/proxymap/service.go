@@ -126,15 +126,9 @@ func status(st int) attr.List { return attr.List{{Name: AttrStatus, Value: forma
 // fields returns exactly the named attributes in order, with the flags
 // (always the second) parsed.
 func fields(l attr.List, names ...string) ([]string, int, bool) {
-	if len(l) != len(names) {
+	out, ok := l.Strict(names...)
+	if !ok {
 		return nil, 0, false
-	}
-	out := make([]string, len(names))
-	for i, n := range names {
-		if l[i].Name != n {
-			return nil, 0, false
-		}
-		out[i] = l[i].Value
 	}
 	flags, ok := parseInt(out[1])
 	return out, flags, ok

@@ -124,21 +124,6 @@ func statusList(st int, props ...string) attr.List {
 	return l
 }
 
-// fields returns exactly the named attributes, in order.
-func fields(l attr.List, names ...string) ([]string, bool) {
-	if len(l) != len(names) {
-		return nil, false
-	}
-	out := make([]string, len(names))
-	for i, n := range names {
-		if l[i].Name != n {
-			return nil, false
-		}
-		out[i] = l[i].Value
-	}
-	return out, true
-}
-
 // ttl parses a TTL attribute and applies the limit; false when it is
 // not a positive number.
 func (s *Service) ttl(v string) (time.Duration, bool) {
@@ -155,7 +140,7 @@ func (s *Service) ttl(v string) (time.Duration, bool) {
 
 func (x *session) saveEndp(args attr.List) bool {
 	const myname = "scache_save_endp_service"
-	v, ok := fields(args, AttrTTL, AttrLabel, AttrProperty)
+	v, ok := args.Strict(AttrTTL, AttrLabel, AttrProperty)
 	ttl, okTTL := x.s.ttl(valueAt(v, 0))
 	if !ok || !okTTL {
 		x.s.warn("%s: bad or missing request parameter", myname)
@@ -176,7 +161,7 @@ func (x *session) saveEndp(args attr.List) bool {
 }
 
 func (x *session) findEndp(args attr.List) bool {
-	v, ok := fields(args, AttrLabel)
+	v, ok := args.Strict(AttrLabel)
 	if !ok {
 		x.s.warn("scache_find_endp_service: bad or missing request parameter")
 		return x.send(statusList(StatBad, "")) == nil
@@ -195,7 +180,7 @@ func (x *session) findEndp(args attr.List) bool {
 }
 
 func (x *session) saveDest(args attr.List) bool {
-	v, ok := fields(args, AttrTTL, AttrLabel, AttrProperty, AttrLabel)
+	v, ok := args.Strict(AttrTTL, AttrLabel, AttrProperty, AttrLabel)
 	ttl, okTTL := x.s.ttl(valueAt(v, 0))
 	if !ok || !okTTL {
 		x.s.warn("scache_save_dest_service: bad or missing request parameter")
@@ -207,7 +192,7 @@ func (x *session) saveDest(args attr.List) bool {
 }
 
 func (x *session) findDest(args attr.List) bool {
-	v, ok := fields(args, AttrLabel)
+	v, ok := args.Strict(AttrLabel)
 	if !ok {
 		x.s.warn("scache_find_dest_service: bad or missing request parameter")
 		return x.send(statusList(StatBad, "", "")) == nil
@@ -255,7 +240,7 @@ func (x *session) expectDummy() error {
 	if err != nil {
 		return err
 	}
-	if _, ok := fields(l, AttrDummy); !ok {
+	if _, ok := l.Strict(AttrDummy); !ok {
 		return fmt.Errorf("unexpected attribute list, expected %s", AttrDummy)
 	}
 	return nil

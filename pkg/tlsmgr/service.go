@@ -117,24 +117,9 @@ func (s *Service) dispatch(req attr.List) attr.List {
 
 func statusList(st int) attr.List { return attr.List{{Name: AttrStatus, Value: formatInt(st)}} }
 
-// fields returns exactly the named attributes, in order.
-func fields(l attr.List, names ...string) ([]string, bool) {
-	if len(l) != len(names) {
-		return nil, false
-	}
-	out := make([]string, len(names))
-	for i, n := range names {
-		if l[i].Name != n {
-			return nil, false
-		}
-		out[i] = l[i].Value
-	}
-	return out, true
-}
-
 func (s *Service) seed(args attr.List) attr.List {
 	st, buf := StatFail, []byte{}
-	if v, ok := fields(args, AttrSize); ok {
+	if v, ok := args.Strict(AttrSize); ok {
 		n, _ := parseInt(v[0])
 		if n <= 0 || n > 255 {
 			s.warn("bogus seed length \"%d\" in \"%s\" request", n, ReqSeed)
@@ -163,7 +148,7 @@ func (s *Service) cache(label, req string) *sessionCache {
 
 func (s *Service) policy(args attr.List) attr.List {
 	st, cachable, timeout := StatFail, 0, 0
-	if v, ok := fields(args, AttrCacheType); ok {
+	if v, ok := args.Strict(AttrCacheType); ok {
 		if c := s.cache(v[0], ReqPolicy); c != nil {
 			st, timeout = StatOK, int(c.timeout/time.Second)
 			if c.enabled() {
@@ -177,7 +162,7 @@ func (s *Service) policy(args attr.List) attr.List {
 
 func (s *Service) lookup(args attr.List) attr.List {
 	st, data := StatFail, []byte{}
-	if v, ok := fields(args, AttrCacheType, AttrCacheID); ok {
+	if v, ok := args.Strict(AttrCacheType, AttrCacheID); ok {
 		if c := s.cache(v[0], ReqLookup); c != nil && c.enabled() {
 			st = StatErr
 			if d, found := c.lookup(v[1], s.now()); found {
@@ -191,7 +176,7 @@ func (s *Service) lookup(args attr.List) attr.List {
 }
 
 func (s *Service) update(args attr.List) attr.List {
-	v, ok := fields(args, AttrCacheType, AttrCacheID, AttrSession)
+	v, ok := args.Strict(AttrCacheType, AttrCacheID, AttrSession)
 	if !ok {
 		return statusList(StatFail)
 	}
@@ -208,7 +193,7 @@ func (s *Service) update(args attr.List) attr.List {
 }
 
 func (s *Service) remove(args attr.List) attr.List {
-	v, ok := fields(args, AttrCacheType, AttrCacheID)
+	v, ok := args.Strict(AttrCacheType, AttrCacheID)
 	if !ok {
 		return statusList(StatFail)
 	}
@@ -224,7 +209,7 @@ func (s *Service) remove(args attr.List) attr.List {
 
 func (s *Service) tktkey(args attr.List) attr.List {
 	st, buf := StatFail, []byte{}
-	if v, ok := fields(args, AttrKeyName); ok {
+	if v, ok := args.Strict(AttrKeyName); ok {
 		name, err := attr.DecodeData(v[0], attr.Null)
 		switch {
 		case err != nil:
