@@ -49,7 +49,7 @@ func CheckSetgidConfigDir(dir string) error {
 	path := filepath.Join(DefaultConfigDirectory, "main.cf")
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("open file %s: %s", path, strerror(err))
+		return fmt.Errorf("open file %s: %s", path, Strerror(err))
 	}
 	defer f.Close()
 	found := false
@@ -64,7 +64,7 @@ func CheckSetgidConfigDir(dir string) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("read file %s: %s", path, strerror(err))
+		return fmt.Errorf("read file %s: %s", path, Strerror(err))
 	}
 	if !found {
 		return &UnauthorizedDirError{Dir: dir, MainCF: path}
@@ -72,8 +72,10 @@ func CheckSetgidConfigDir(dir string) error {
 	return nil
 }
 
-// strerror is the strerror(3) text of the errno inside err (%m).
-func strerror(err error) string {
+// Strerror is the Strerror(3) text of the errno inside err, as
+// Postfix's %m prints it ("No such file or directory"), else the
+// error's text.
+func Strerror(err error) string {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		s := errno.Error()

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/queue"
 )
 
@@ -60,16 +61,16 @@ func (s *Service) add(site, id string) int {
 	os.MkdirAll(filepath.Dir(name), 0o700) // a hashed flush queue
 	fd, err := unix.Open(name, openAppendFlags, logMode)
 	if err != nil {
-		s.fatal("%s: open fast flush logfile %s: %s", flushAddName, path, errText(err))
+		s.fatal("%s: open fast flush logfile %s: %s", flushAddName, path, config.Strerror(err))
 		return StatFail
 	}
 	defer unix.Close(fd)
 	if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
-		s.fatal("%s: lock fast flush logfile %s: %s", flushAddName, path, errText(err))
+		s.fatal("%s: lock fast flush logfile %s: %s", flushAddName, path, config.Strerror(err))
 		return StatFail
 	}
 	if _, err := unix.Write(fd, []byte(id+"\n")); err != nil {
-		s.warn("write fast flush logfile %s: %s", path, errText(err))
+		s.warn("write fast flush logfile %s: %s", path, config.Strerror(err))
 	}
 	return StatOK
 }
@@ -107,12 +108,12 @@ func (s *Service) sendPath(path string, how int) int {
 		return StatOK
 	}
 	if err != nil {
-		s.fatal("%s: open fast flush logfile %s: %s", flushSendPathName, path, errText(err))
+		s.fatal("%s: open fast flush logfile %s: %s", flushSendPathName, path, config.Strerror(err))
 		return StatFail
 	}
 	defer f.Close()
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-		s.fatal("%s: lock fast flush logfile %s: %s", flushSendPathName, path, errText(err))
+		s.fatal("%s: lock fast flush logfile %s: %s", flushSendPathName, path, config.Strerror(err))
 		return StatFail
 	}
 	if how&unthrottleBefore != 0 {
@@ -121,7 +122,7 @@ func (s *Service) sendPath(path string, how int) int {
 	count := s.flushListed(f, path, how)
 	if count > 0 {
 		if err := f.Truncate(0); err != nil {
-			s.fatal("%s: truncate fast flush logfile %s: %s", flushSendPathName, path, errText(err))
+			s.fatal("%s: truncate fast flush logfile %s: %s", flushSendPathName, path, config.Strerror(err))
 			return StatFail
 		}
 	}
@@ -176,7 +177,7 @@ func (s *Service) flushOneFile(id string, how int) int {
 			break
 		}
 		if !errors.Is(err, os.ErrNotExist) {
-			s.warn("flush_one_file: update %s time stamps: %s", s.Layout.RelPath(q, id), errText(err))
+			s.warn("flush_one_file: update %s time stamps: %s", s.Layout.RelPath(q, id), config.Strerror(err))
 		}
 		if q == incomingQueue {
 			return 0
@@ -188,7 +189,7 @@ func (s *Service) flushOneFile(id string, how int) int {
 	}
 	if q != incomingQueue {
 		if err := s.Layout.Move(id, q, incomingQueue); err != nil && !errors.Is(err, os.ErrNotExist) {
-			s.warn("%s: rename from %s to %s: %s", s.Layout.RelPath(q, id), q, incomingQueue, errText(err))
+			s.warn("%s: rename from %s to %s: %s", s.Layout.RelPath(q, id), q, incomingQueue, config.Strerror(err))
 		}
 	}
 	return 1
@@ -202,7 +203,7 @@ func (s *Service) markUnthrottle(q, id string) bool {
 	fd, err := unix.Open(path, openReadFlags, 0)
 	if err != nil {
 		if !errors.Is(err, unix.ENOENT) {
-			s.warn("flush_one_file: open %s: %s", s.Layout.RelPath(q, id), errText(err))
+			s.warn("flush_one_file: open %s: %s", s.Layout.RelPath(q, id), config.Strerror(err))
 		}
 		return false
 	}
@@ -216,7 +217,7 @@ func (s *Service) markUnthrottle(q, id string) bool {
 		return false
 	}
 	if err := unix.Fchmod(fd, uint32(mode|queue.ModeFlushAfter)); err != nil {
-		s.warn("flush_one_file: fchmod %s: %s", s.Layout.RelPath(q, id), errText(err))
+		s.warn("flush_one_file: fchmod %s: %s", s.Layout.RelPath(q, id), config.Strerror(err))
 	}
 	return true
 }

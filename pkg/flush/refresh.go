@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/queue"
 )
 
@@ -22,7 +23,7 @@ func (s *Service) refresh(maxAge time.Duration) {
 		path := s.Layout.Path(flushQueue, name)
 		if err := unix.Stat(path, &st); err != nil {
 			if !errors.Is(err, unix.ENOENT) {
-				s.warn("flush_refresh_service: stat %s: %s", s.Layout.RelPath(flushQueue, name), errText(err))
+				s.warn("flush_refresh_service: stat %s: %s", s.Layout.RelPath(flushQueue, name), config.Strerror(err))
 			}
 			continue
 		}
@@ -30,7 +31,7 @@ func (s *Service) refresh(maxAge time.Duration) {
 		case st.Size == 0:
 			if st.Mtim.Sec+secs(s.PurgeTime) < now.Unix() {
 				if err := os.Remove(path); err != nil {
-					s.warn("remove logfile %s: %s", s.Layout.RelPath(flushQueue, name), errText(err))
+					s.warn("remove logfile %s: %s", s.Layout.RelPath(flushQueue, name), config.Strerror(err))
 				}
 			}
 		case st.Atim.Sec+secs(maxAge) < now.Unix():

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/postern/postern/pkg/config"
 )
 
 // mailTrigger sends req to $queue_directory/public/SERVICE, a FIFO or a
@@ -18,7 +20,7 @@ func mailTrigger(queueDir, service string, req []byte, timeout time.Duration) er
 	path := filepath.Join(queueDir, "public", service)
 	st, err := os.Stat(path)
 	if err != nil {
-		return fmt.Errorf("unable to look up public/%s: %s", service, errText(err))
+		return fmt.Errorf("unable to look up public/%s: %s", service, config.Strerror(err))
 	}
 	switch {
 	case st.Mode()&os.ModeNamedPipe != 0:
@@ -32,7 +34,7 @@ func mailTrigger(queueDir, service string, req []byte, timeout time.Duration) er
 	case st.Mode()&os.ModeSocket != 0:
 		conn, err := net.DialTimeout("unix", path, timeout)
 		if err != nil {
-			return fmt.Errorf("connect to public/%s: %s", service, errText(err))
+			return fmt.Errorf("connect to public/%s: %s", service, config.Strerror(err))
 		}
 		defer conn.Close()
 		conn.SetDeadline(time.Now().Add(timeout))

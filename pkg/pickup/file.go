@@ -3,11 +3,11 @@ package pickup
 import (
 	"errors"
 	"os"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/postern/postern/pkg/config"
 	"github.com/postern/postern/pkg/queue"
 )
 
@@ -31,7 +31,7 @@ func (s *Service) pickupFile(e queue.Entry) bool {
 	defer f.Close()
 	mf.f = f
 	if err := syscall.Fstat(int(f.Fd()), &mf.st); err != nil {
-		s.log.Warn("fstat %s: %s", mf.rel, strerror(err))
+		s.log.Warn("fstat %s: %s", mf.rel, config.Strerror(err))
 		return false
 	}
 	if mf.st.Mode&syscall.S_IFMT != syscall.S_IFREG {
@@ -58,10 +58,10 @@ func (s *Service) openFailed(mf *maildropFile, err error) bool {
 	case errors.Is(err, os.ErrNotExist):
 		return false
 	case errors.Is(err, os.ErrPermission):
-		s.log.Warn("open input file %s: %s", mf.rel, strerror(err))
+		s.log.Warn("open input file %s: %s", mf.rel, config.Strerror(err))
 		return false
 	}
-	s.log.Warn("open input file %s: %s", mf.rel, strerror(err))
+	s.log.Warn("open input file %s: %s", mf.rel, config.Strerror(err))
 	return s.remove(mf)
 }
 
@@ -80,19 +80,9 @@ func (s *Service) corrupt(mf *maildropFile, err error) bool {
 func (s *Service) remove(mf *maildropFile) bool {
 	if err := os.Remove(mf.entry.Path); err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
-			s.log.Warn("remove %s: %s", mf.rel, strerror(err))
+			s.log.Warn("remove %s: %s", mf.rel, config.Strerror(err))
 		}
 		return false
 	}
 	return true
-}
-
-// strerror is strerror(3) text: "Permission denied".
-func strerror(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		t := errno.Error()
-		return strings.ToUpper(t[:1]) + t[1:]
-	}
-	return err.Error()
 }

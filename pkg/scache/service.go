@@ -151,7 +151,7 @@ func (x *session) saveEndp(args attr.List) bool {
 	}
 	fd, err := x.recv()
 	if err != nil {
-		x.s.warn("%s: unable to receive file descriptor: %s", myname, errText(err))
+		x.s.warn("%s: unable to receive file descriptor: %s", myname, config.Strerror(err))
 		x.send(statusList(StatFail))
 		return false
 	}
@@ -215,7 +215,7 @@ func (x *session) findDest(args attr.List) bool {
 func (x *session) handOver(myname string, fd int) bool {
 	defer unix.Close(fd)
 	if err := x.expectDummy(); err != nil {
-		x.s.warn("%s: cannot send file descriptor: %s", myname, errText(err))
+		x.s.warn("%s: cannot send file descriptor: %s", myname, config.Strerror(err))
 		return false
 	}
 	if x.uc == nil {
@@ -223,11 +223,11 @@ func (x *session) handOver(myname string, fd int) bool {
 		return false
 	}
 	if err := sendFD(x.uc, fd, x.s.Timeout); err != nil {
-		x.s.warn("%s: cannot send file descriptor: %s", myname, errText(err))
+		x.s.warn("%s: cannot send file descriptor: %s", myname, config.Strerror(err))
 		return false
 	}
 	if err := x.expectDummy(); err != nil {
-		x.s.warn("%s: cannot send file descriptor: %s", myname, errText(err))
+		x.s.warn("%s: cannot send file descriptor: %s", myname, config.Strerror(err))
 		return false
 	}
 	return true

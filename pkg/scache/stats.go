@@ -1,9 +1,6 @@
 package scache
 
 import (
-	"errors"
-	"strings"
-	"syscall"
 	"time"
 )
 
@@ -78,14 +75,4 @@ func (s *Service) warn(format string, args ...any) {
 	if s.Warn != nil {
 		s.Warn(format, args...)
 	}
-}
-
-// errText is strerror(3) text, as Postfix's %m prints it.
-func errText(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		s := errno.Error()
-		return strings.ToUpper(s[:1]) + s[1:]
-	}
-	return err.Error()
 }

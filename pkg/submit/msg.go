@@ -125,11 +125,4 @@ func ErrnoText(err error) string {
 }
 
 // Strerror is the strerror(3) text of the errno inside err alone.
-func Strerror(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		s := errno.Error()
-		return strings.ToUpper(s[:1]) + s[1:]
-	}
-	return err.Error()
-}
+func Strerror(err error) string { return config.Strerror(err) }

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/postern/postern/pkg/config"
 )
 
 // cacheHeader is the first line of a cache file.
@@ -32,19 +34,19 @@ type cacheFile struct {
 func OpenCache(name, path string, uid, gid int, warn func(string, ...any)) (*Cache, error) {
 	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %s", path, errText(err))
+		return nil, fmt.Errorf("open database %s: %s", path, config.Strerror(err))
 	}
 	f := os.NewFile(uintptr(fd), path)
 	if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("lock database %s: %s", path, errText(err))
+		return nil, fmt.Errorf("lock database %s: %s", path, config.Strerror(err))
 	}
 	cf := &cacheFile{f: f, path: path}
 	c := &Cache{Name: name, entries: map[string]string{}, file: cf, warn: warn}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("stat database %s: %s", path, errText(err))
+		return nil, fmt.Errorf("stat database %s: %s", path, config.Strerror(err))
 	}
 	if st.Size() == 0 && uid >= 0 {
 		f.Chown(uid, gid)

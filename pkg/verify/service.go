@@ -71,14 +71,14 @@ func (s *Service) dispatch(req attr.List) (attr.List, func(), bool) {
 	}
 	switch name := req[0].Value; name {
 	case ReqQuery:
-		v, ok := strict(req[1:], AttrAddress)
+		v, ok := req[1:].Strict(AttrAddress)
 		if !ok {
 			return nil, nil, false
 		}
 		reply, after := s.query(v[0])
 		return reply, after, true
 	case ReqUpdate:
-		v, ok := strict(req[1:], AttrAddress, AttrRcptStatus, AttrReason)
+		v, ok := req[1:].Strict(AttrAddress, AttrRcptStatus, AttrReason)
 		if !ok {
 			return nil, nil, false
 		}
@@ -91,21 +91,6 @@ func (s *Service) dispatch(req attr.List) (attr.List, func(), bool) {
 		s.warn("unrecognized request: \"%s\", ignored", name)
 		return attr.List{{Name: AttrStatus, Value: formatInt(StatBad)}}, nil, true
 	}
-}
-
-// strict returns exactly the named attributes, in order.
-func strict(l attr.List, names ...string) ([]string, bool) {
-	if len(l) != len(names) {
-		return nil, false
-	}
-	out := make([]string, len(names))
-	for i, n := range names {
-		if l[i].Name != n {
-			return nil, false
-		}
-		out[i] = l[i].Value
-	}
-	return out, true
 }
 
 // key is the cache key of an address (":" neutered for IPv6 literals).
