@@ -4,7 +4,8 @@
 #   make run      a self-contained instance under ./run on 127.0.0.1:2525 (foreground)
 #   make test     gofmt, go vet and the whole test suite
 #   make bench    benchmarks side by side with the real Postfix
-#   make fuzz     every fuzz target for a bounded time
+#   make fuzz     every fuzz target for FUZZTIME each (FUZZ=regexp picks some)
+#   make soak     the long fault-injection and hostile-input runs (docs/reliability.md)
 #   make install  into $(DESTDIR)$(PREFIX) (see docs/install.md)
 
 GO        ?= go
@@ -55,10 +56,10 @@ bench: build
 	scripts/bench $(CURDIR)
 
 fuzz:
-	scripts/fuzz-all $(FUZZTIME)
+	scripts/fuzz-all $(FUZZTIME) '$(or $(FUZZ),.)'
 
 soak: build
-	POSTERN_BIN=$(CURDIR)/bin POSTERN_SOAK=1 $(GO) test -timeout 60m -run Soak ./tests/...
+	POSTERN_BIN=$(CURDIR)/bin POSTERN_SOAK=1 $(GO) test -timeout 90m -count=1 -v -run '^Test(Reliability|Hostile|E2ECrashUnderLoad)' ./tests/
 
 clean:
 	rm -rf bin run
