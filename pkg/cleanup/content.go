@@ -77,7 +77,7 @@ func (m *Message) capPartial() {
 	if len(b.partial) <= limit || b.skip {
 		return
 	}
-	if isContinuation(b.partial) && len(b.hdr) > 0 || headerNameLen(b.partial) > 0 {
+	if isContinuation(b.partial) && len(b.hdr) > 0 || HeaderNameLen(b.partial) > 0 {
 		b.partial = b.partial[:limit]
 		b.skip = true
 		return
@@ -98,7 +98,7 @@ func (m *Message) headerLine(line []byte) {
 		return
 	}
 	m.flushHeader()
-	if n := headerNameLen(line); n > 0 {
+	if n := HeaderNameLen(line); n > 0 {
 		// "Name :value" is normalized to "Name:value" (mime_state.c).
 		rest := bytes.TrimLeft(line[n:], " \t")
 		b.hdr = append(append(b.hdr[:0], line[:n]...), rest...)
@@ -141,9 +141,10 @@ func isContinuation(line []byte) bool {
 	return len(line) > 0 && (line[0] == ' ' || line[0] == '\t')
 }
 
-// headerNameLen is is_header_buf(): the length of the header name when
+// HeaderNameLen is is_header_buf(): the length of the header name when
 // line starts a header ("Name:" or the obsolete "Name :"), else 0.
-func headerNameLen(line []byte) int {
+// sendmail -t reads headers with it too.
+func HeaderNameLen(line []byte) int {
 	n, space := 0, false
 	for _, c := range line {
 		switch {

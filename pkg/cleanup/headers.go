@@ -185,7 +185,7 @@ func (m *Message) headersDone() {
 	}
 	visible := b.seen[hdrTo] || b.seen[hdrResentTo] || b.seen[hdrCc] || b.seen[hdrResentCc]
 	if add && !visible && c.p.undisclosedHeader != "" {
-		if headerNameLen([]byte(c.p.undisclosedHeader)) == 0 {
+		if HeaderNameLen([]byte(c.p.undisclosedHeader)) == 0 {
 			c.logf("warning", "bad undisclosed_recipients_header header text \"%s\" -- need \"headername: headervalue\"", c.p.undisclosedHeader)
 		} else {
 			m.outLine("%s", c.p.undisclosedHeader)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/postern/postern/pkg/addr"
+	"github.com/postern/postern/pkg/cleanup"
 )
 
 // extractor is sendmail -t: it collects the logical headers of the
@@ -73,7 +74,7 @@ func (x *extractor) header(typ int, text []byte) bool {
 			return true
 		}
 	}
-	n := headerNameLen(text)
+	n := cleanup.HeaderNameLen(text)
 	if n == 0 {
 		return false
 	}
@@ -130,26 +131,4 @@ func (x *extractor) recipients() []string {
 		return x.resentTo
 	}
 	return x.rcpts
-}
-
-// headerNameLen is is_header_buf(): the length of the header name when
-// line starts a header ("Name:" or the obsolete "Name :"), else 0.
-func headerNameLen(line []byte) int {
-	n, space := 0, false
-	for _, c := range line {
-		switch {
-		case c == ':':
-			return n
-		case c == ' ' || c == '\t':
-			if n == 0 {
-				return 0
-			}
-			space = true
-		case c < 33 || c > 126 || space:
-			return 0
-		default:
-			n++
-		}
-	}
-	return 0
 }
