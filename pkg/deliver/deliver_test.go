@@ -198,26 +198,48 @@ func TestStaleRequest(t *testing.T) {
 	}
 }
 
+// TestUserVerify: sendmail -bv recipients are reported in the trace log
+// only, and every one whose trace record is written is finished: marked
+// done, Sent or Bounced for qmgr (a deferral too), so that the message
+// leaves the queue.
 func TestUserVerify(t *testing.T) {
-	l, req := testQueue(t, "a@example.com", "b@example.com")
+	l, req := testQueue(t, "a@example.com", "b@example.com", "c@example.com")
 	sink := &logSink{}
-	req.Flags = FlagUserVerify
-	Handle(context.Background(), req, testEnv(l, sink), AgentFunc(func(ctx context.Context, d *Delivery) error {
+	req.Flags = FlagDefault | FlagUserVerify
+	reply := Handle(context.Background(), req, testEnv(l, sink), AgentFunc(func(ctx context.Context, d *Delivery) error {
 		d.Sent(0, "local", Simple("2.0.0", "delivers to mailbox"))
 		d.Bounce(1, "local", Simple("5.1.1", "unknown user"))
+		d.Defer(2, "none", Simple("4.4.1", "connection refused"))
 		return nil
 	}))
 	log := sink.text()
-	if !strings.Contains(log, "status=deliverable (delivers to mailbox)") ||
-		!strings.Contains(log, "status=undeliverable (unknown user)") {
-		t.Error(log)
+	for _, w := range []string{"status=deliverable (delivers to mailbox)",
+		"dsn=5.1.1, status=undeliverable (unknown user)", "dsn=4.4.1, status=undeliverable (connection refused)"} {
+		if !strings.Contains(log, w) {
+			t.Errorf("log lacks %q:\n%s", w, log)
+		}
 	}
 	recs, _ := l.ReadLog(queue.Trace, req.QueueID)
-	if len(recs) != 2 || recs[0].Action != "deliverable" || recs[1].Action != "undeliverable" {
+	if len(recs) != 3 || recs[0].Action != "deliverable" || recs[1].Action != "undeliverable" ||
+		recs[2].Action != "undeliverable" || recs[2].Status != "4.4.1" {
 		t.Errorf("trace %+v", recs)
 	}
-	if b, _ := l.ReadLog(queue.Bounce, req.QueueID); len(b) != 0 {
-		t.Errorf("probe wrote a bounce log: %+v", b)
+	for _, q := range []string{queue.Bounce, queue.Defer} {
+		if b, _ := l.ReadLog(q, req.QueueID); len(b) != 0 {
+			t.Errorf("probe wrote a %s log: %+v", q, b)
+		}
+	}
+	if reply.Pending() || reply.Results[0].Status != Sent || reply.Results[2].Status != Bounced {
+		t.Errorf("reply %+v", reply.Results)
+	}
+	env, err := queue.ReadEnvelope(l.Path(queue.Active, req.QueueID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range env.Recipients {
+		if !r.Done {
+			t.Errorf("recipient %d not done", i)
+		}
 	}
 }
 

@@ -52,7 +52,7 @@ func (d *Delivery) RecordAs(as Recipient, o Outcome) Status {
 // RecordAs or PassAs, its final result for qmgr. A Sent or Bounced
 // result finishes the recipient: it is marked done in the queue file
 // (a Sent one only with FlagSuccess or for a verify(8) probe; nothing
-// is marked for sendmail -bv or for a recipient passed with offset -1).
+// is marked for a recipient passed with offset -1).
 // A Deferred result leaves it pending.
 func (d *Delivery) Settle(rcpt int, res Result) {
 	if rcpt < 0 || rcpt >= len(d.recorded) || d.recorded[rcpt] {
@@ -64,7 +64,7 @@ func (d *Delivery) Settle(rcpt int, res Result) {
 	d.results[rcpt] = res
 	flags := d.Req.Flags
 	done := res.Status == Bounced || (res.Status == Sent && flags&(FlagSuccess|FlagMTAVerify) != 0)
-	if flags&FlagUserVerify != 0 || !done || d.Req.Recipients[rcpt].ReportOnly() {
+	if !done || d.Req.Recipients[rcpt].ReportOnly() {
 		return
 	}
 	if err := d.File.MarkDone(res.Index); err != nil {

@@ -88,13 +88,26 @@ func (d *Delivery) classify(o Outcome) entry {
 	if flags&FlagMTAVerify != 0 {
 		d.verifyAppend(&e)
 	} else if probe {
-		e.word, e.DSN.Action = "deliverable", "deliverable"
-		if o.Status != Sent {
-			e.word, e.DSN.Action = "undeliverable", "undeliverable"
-		}
-		e.log, e.done, e.trace = "", false, true
+		userVerify(&e, flags)
 	}
 	return e
+}
+
+// userVerify classifies the outcome of a sendmail -bv recipient: it is
+// reported in the trace log only ("deliverable" or "undeliverable"),
+// and once that is written the recipient is finished (sent(),
+// defer_append() and bounce_append() return trace_append()'s status,
+// and the agent marks the recipient done). Its result for qmgr is Sent
+// or Bounced, never Deferred, so that qmgr removes the message after
+// mailing the report; nothing goes to the bounce or defer log.
+func userVerify(e *entry, flags Flags) {
+	e.word, e.DSN.Action = "deliverable", "deliverable"
+	e.done = flags&FlagSuccess != 0
+	if e.Status != Sent {
+		e.word, e.DSN.Action = "undeliverable", "undeliverable"
+		e.Status, e.done = Bounced, true
+	}
+	e.log, e.trace = "", true
 }
 
 func setAction(dsn *DSN, def string) {

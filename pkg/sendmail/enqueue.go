@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/postern/postern/pkg/addr"
 	"github.com/postern/postern/pkg/config"
@@ -14,10 +15,6 @@ import (
 
 // enqueue posts one message through postdrop (sendmail.c enqueue()).
 func (o *smOptions) enqueue(r *submit.Reporter, cfg *config.Config, env Env) error {
-	if o.userVerify {
-		// XXX: the queue manager does not run address probes yet.
-		return submit.Fatalf(submit.ExUnavailable, "-bv (address verification report) is not implemented in Postern yet")
-	}
 	if o.verp {
 		return submit.Fatalf(submit.ExUsage, "-XV (VERP) is not implemented in Postern yet")
 	}
@@ -43,7 +40,7 @@ func (o *smOptions) enqueue(r *submit.Reporter, cfg *config.Config, env Env) err
 		}
 		return submit.Fatalf(submit.ExUnavailable, "%s: %s", who, why)
 	}
-	if o.record {
+	if o.traceFlags() != 0 {
 		// qmgr has the trace service mail the report (trace_flags).
 		fmt.Fprintf(env.Stdout, "Mail Delivery Status Report will be mailed to <%s>.\n", sender)
 	}
@@ -77,8 +74,11 @@ func (o *smOptions) post(cfg *config.Config, env Env, sw *submit.StreamWriter, s
 		nrcpt += o.writeArgRecipients(sw, arg)
 	}
 	sw.Record(submit.RecContent, nil)
-	ex, err := o.writeContent(cfg, env, sw, who)
-	if err != nil {
+	var ex *extractor
+	var err error
+	if o.userVerify {
+		writeProbeContent(sw, sender, o.operands)
+	} else if ex, err = o.writeContent(cfg, env, sw, who); err != nil {
 		return err
 	}
 	sw.Record(submit.RecExtract, nil)
@@ -121,13 +121,53 @@ func (o *smOptions) writeEnvelope(sw *submit.StreamWriter, sender string) {
 	if o.encoding != "" {
 		sw.String(submit.RecAttr, queue.AttrEncoding+"="+o.encoding)
 	}
-	if o.record {
-		sw.String(submit.RecAttr, queue.AttrTraceFlags+"="+strconv.Itoa(traceRecord))
+	if t := o.traceFlags(); t != 0 {
+		sw.String(submit.RecAttr, queue.AttrTraceFlags+"="+strconv.Itoa(t))
 	}
 }
 
-// traceRecord is DEL_REQ_FLAG_RECORD (sendmail -v).
-const traceRecord = 1 << 10
+// Trace flags (global/deliver_request.h).
+const (
+	traceUserVerify = 1 << 9  // DEL_REQ_FLAG_USR_VRFY (sendmail -bv)
+	traceRecord     = 1 << 10 // DEL_REQ_FLAG_RECORD (sendmail -v)
+)
+
+// traceFlags is the trace_flags attribute the message gets: the agents
+// report instead of delivering (-bv) or also report (-v), and qmgr has
+// the sender mailed a Mail Delivery Status Report.
+func (o *smOptions) traceFlags() int {
+	t := 0
+	if o.userVerify {
+		t |= traceUserVerify
+	}
+	if o.record {
+		t |= traceRecord
+	}
+	return t
+}
+
+// writeProbeContent writes the message of sendmail -bv instead of
+// reading standard input (sendmail.c enqueue(), DEL_REQ_TRACE_ONLY):
+// From: the sender, "Subject: probe", and To: the command-line
+// arguments as given.
+func writeProbeContent(sw *submit.StreamWriter, sender string, rcpts []string) {
+	var b strings.Builder
+	if sender != "" {
+		b.WriteString("From: " + sender + "\n")
+	}
+	b.WriteString("Subject: probe\n")
+	if len(rcpts) > 0 {
+		b.WriteString("To:")
+	}
+	for i, r := range rcpts {
+		sep := ","
+		if i == len(rcpts)-1 {
+			sep = ""
+		}
+		b.WriteString("\t" + r + sep + "\n")
+	}
+	sw.Write([]byte(b.String()))
+}
 
 // writeArgRecipients parses one command-line argument as an address
 // list ("a@b, Name <c@d>"); an argument without an address is an empty
