@@ -5,11 +5,15 @@ package tests
 // with the exact reply (and warning) Postfix gives. The client is
 // 127.0.0.1, in $mynetworks, so the rate and concurrency limits apply
 // only once smtpd_client_event_limit_exceptions no longer excepts it.
-// See docs/seed-procedures.md.
+// The same procedure runs against the real Postfix 3.7 (the oracle),
+// so every expected reply and log line is Postfix's own. See
+// docs/seed-procedures.md.
 
 import (
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,19 +22,74 @@ import (
 	"github.com/postern/postern/tests/harness"
 )
 
-// TestSeedDoSLimits provokes each limit in turn on one server.
+// seedMTA is what the procedure needs of a mail system: its SMTP
+// address, "postconf -e" followed by "postfix reload", and its log.
+type seedMTA struct {
+	addr   string
+	set    func(t *testing.T, settings ...string)
+	log    func() string
+	smtpds func() int // smtpd processes, -1 when not known
+}
+
+// waitLog waits until n lines of the log match pattern.
+func (m seedMTA) waitLog(t *testing.T, pattern string, n int) {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)` + pattern)
+	deadline := time.Now().Add(harness.Timeout)
+	for len(re.FindAllString(m.log(), -1)) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("log has fewer than %d lines matching %q:\n%s", n, pattern, m.log())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// seedDoSMainCF is the local server of the guide, for both systems.
+var seedDoSMainCF = []string{"myhostname = smtp.example.com", "mydomain = example.com", "myorigin = $mydomain",
+	"mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain", "mynetworks = 127.0.0.0/8, [::1]/128, 192.0.2.0/24",
+	"smtpd_client_connection_count_limit = 1", "smtpd_client_connection_rate_limit = 2"}
+
+// TestSeedDoSLimits runs the procedure on a fresh Postern install.
 func TestSeedDoSLimits(t *testing.T) {
 	h := newSeedHost(t)
 	u := h.seedUser(t, "x1")
-	seedLocalServer(t, h)
-	h.postconf(t, "smtpd_client_connection_count_limit = 1", "smtpd_client_connection_rate_limit = 2")
+	h.postconf(t, seedDoSMainCF...)
 	h.start(t)
-	addr := h.addr(t, "smtp")
+	m := seedMTA{addr: h.addr(t, "smtp"), log: h.inst.Log, smtpds: func() int { return len(h.inst.Children("smtpd")) },
+		set: func(t *testing.T, settings ...string) { h.postconf(t, settings...); h.reload(t) }}
+	seedDoSProcedure(t, m, u.name)
+}
 
+// TestSeedDoSLimitsPostfix runs the same procedure on the real Postfix.
+func TestSeedDoSLimitsPostfix(t *testing.T) {
+	requireSeedRoot(t)
+	spool := t.TempDir()
+	os.Chmod(spool, 0o1777)
+	u := mkUser(t, t.TempDir(), "x2")
+	pf := startE2EPostfix(t, append([]string{"mail_spool_directory = " + spool, "alias_maps =", "biff = no",
+		"myhostname = smtp.example.com"}, seedDoSMainCF...), e2eMasterCF(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", pf.smtpPort)
+	m := seedMTA{addr: addr, log: pf.log, smtpds: func() int { return -1 }}
+	m.set = func(t *testing.T, settings ...string) {
+		t.Helper()
+		if out, err := exec.Command("/usr/sbin/postconf", append([]string{"-c", pf.conf, "-e"}, settings...)...).CombinedOutput(); err != nil {
+			t.Fatalf("postconf -e: %v\n%s", err, out)
+		}
+		n := strings.Count(pf.log(), "reload -- version")
+		if out, err := pf.run("reload"); err != nil {
+			t.Fatalf("postfix reload: %v\n%s", err, out)
+		}
+		m.waitLog(t, `reload -- version`, n+1)
+	}
+	seedDoSProcedure(t, m, u.name)
+}
+
+// seedDoSProcedure provokes each limit in turn; user is a local user.
+func seedDoSProcedure(t *testing.T, m seedMTA, user string) {
 	// By default the trusted networks are not limited.
 	var trusted []net.Conn
 	for i := 0; i < 3; i++ {
-		c, banner := seedDialSMTP(t, addr)
+		c, banner := seedDialSMTP(t, m.addr)
 		if !strings.HasPrefix(banner, "220 smtp.example.com ESMTP") {
 			t.Fatalf("trusted client, connection %d: %q", i+1, banner)
 		}
@@ -40,90 +99,97 @@ func TestSeedDoSLimits(t *testing.T) {
 		seedCommand(t, c, "QUIT")
 		c.Close()
 	}
-	h.inst.WaitLogCount(t, `postfix/smtpd\[\d+\]: disconnect from localhost\[127\.0\.0\.1\] quit=1 commands=1`, 3)
-	h.postconf(t, "smtpd_client_event_limit_exceptions =")
-	h.reload(t)
-	seedConnectionLimits(t, h, addr)
+	m.waitLog(t, `postfix/smtpd\[\d+\]: disconnect from localhost\[127\.0\.0\.1\] quit=1 commands=1$`, 3)
+	m.set(t, "smtpd_client_event_limit_exceptions =")
+	seedConnectionLimits(t, m)
 
-	h.postconf(t, "smtpd_client_connection_count_limit = 0", "smtpd_client_connection_rate_limit = 0",
+	m.set(t, "smtpd_client_connection_count_limit = 0", "smtpd_client_connection_rate_limit = 0",
 		"smtpd_client_message_rate_limit = 1")
-	h.reload(t)
-	seedMessageRate(t, h, addr, u)
+	seedMessageRate(t, m, user)
 
-	h.postconf(t, "smtpd_client_message_rate_limit = 0", "smtpd_recipient_limit = 2", "message_size_limit = 2000")
-	h.reload(t)
-	seedRecipientAndSizeLimits(t, h, addr, u)
+	m.set(t, "smtpd_client_message_rate_limit = 0", "smtpd_recipient_limit = 2", "message_size_limit = 2000")
+	seedRecipientAndSizeLimits(t, m, user)
 
-	h.postconf(t, "smtpd_error_sleep_time = 1s", "smtpd_soft_error_limit = 1", "smtpd_hard_error_limit = 2")
-	h.reload(t)
-	seedErrorLimits(t, h, addr)
+	m.set(t, "smtpd_error_sleep_time = 1s", "smtpd_soft_error_limit = 1", "smtpd_hard_error_limit = 2")
+	seedErrorLimits(t, m)
 
-	h.postconf(t, "queue_minfree = 1000000000000000")
-	h.reload(t)
-	c, _ := seedDialSMTP(t, addr)
+	m.set(t, "queue_minfree = 1000000000000000")
+	c, _ := seedDialSMTP(t, m.addr)
 	seedCommand(t, c, "EHLO client.example.net")
 	if got := seedCommand(t, c, "MAIL FROM:<someone@example.net>"); got != "452 4.3.1 Insufficient system storage" {
 		t.Errorf("MAIL with queue_minfree above the free space: %q", got)
 	}
-	h.waitLog(t, `NOQUEUE: reject: MAIL from localhost\[127\.0\.0\.1\]: 452 4\.3\.1 Insufficient system storage; proto=ESMTP helo=<client\.example\.net>`)
+	m.waitLog(t, `NOQUEUE: reject: MAIL from localhost\[127\.0\.0\.1\]: 452 4\.3\.1 Insufficient system storage; proto=ESMTP helo=<client\.example\.net>$`, 1)
+	m.waitLog(t, `postfix/smtpd\[\d+\]: warning: not enough free space in mail queue: \d+ bytes < 1\.5\*message size limit$`, 1)
+	seedCommand(t, c, "QUIT")
 	c.Close()
 
-	h.postconf(t, "queue_minfree = 0", "default_process_limit = 1")
-	h.reload(t)
-	seedProcessLimit(t, h, addr)
+	m.set(t, "queue_minfree = 0", "default_process_limit = 1")
+	seedProcessLimit(t, m)
 }
 
 // seedConnectionLimits: smtpd_client_connection_count_limit = 1 refuses
 // a second simultaneous session; smtpd_client_connection_rate_limit = 2
 // refuses the third connection of the minute.
-func seedConnectionLimits(t *testing.T, h *seedHost, addr string) {
+func seedConnectionLimits(t *testing.T, m seedMTA) {
 	t.Helper()
-	service := regexp.QuoteMeta(addr)
-	first, banner := seedDialSMTP(t, addr)
+	service := regexp.QuoteMeta(m.addr)
+	first, banner := seedDialSMTP(t, m.addr)
 	if !strings.HasPrefix(banner, "220 ") {
 		t.Fatalf("first connection: %q", banner)
 	}
-	second, banner := seedDialSMTP(t, addr)
+	second, banner := seedDialSMTP(t, m.addr)
 	if banner != "421 4.7.0 smtp.example.com Error: too many connections from 127.0.0.1" {
 		t.Errorf("second simultaneous connection: %q", banner)
 	}
-	h.waitLog(t, `postfix/smtpd\[\d+\]: warning: Connection concurrency limit exceeded: 2 from localhost\[127\.0\.0\.1\] for service `+service+`$`)
+	m.waitLog(t, `postfix/smtpd\[\d+\]: warning: Connection concurrency limit exceeded: 2 from localhost\[127\.0\.0\.1\] for service `+service+`$`, 1)
 	second.Close()
 	seedCommand(t, first, "QUIT")
 	first.Close()
-	h.inst.WaitLogCount(t, `postfix/smtpd\[\d+\]: disconnect from localhost\[127\.0\.0\.1\]`, 2)
-	third, banner := seedDialSMTP(t, addr)
+	m.waitLog(t, `postfix/smtpd\[\d+\]: disconnect from localhost\[127\.0\.0\.1\]`, 5)
+	third, banner := seedDialSMTP(t, m.addr)
 	if banner != "421 4.7.0 smtp.example.com Error: too many connections from 127.0.0.1" {
 		t.Errorf("third connection in a minute: %q", banner)
 	}
-	h.waitLog(t, `postfix/smtpd\[\d+\]: warning: Connection rate limit exceeded: 3 from localhost\[127\.0\.0\.1\] for service `+service+`$`)
+	m.waitLog(t, `postfix/smtpd\[\d+\]: warning: Connection rate limit exceeded: 3 from localhost\[127\.0\.0\.1\] for service `+service+`$`, 1)
 	third.Close()
 }
 
 // seedMessageRate: smtpd_client_message_rate_limit = 1 accepts one
 // message a minute.
-func seedMessageRate(t *testing.T, h *seedHost, addr string, u localUser) {
+func seedMessageRate(t *testing.T, m seedMTA, user string) {
 	t.Helper()
-	h.mustSwaks(t, "smtp", "--from", "someone@example.net", "--to", u.name+"@example.com")
-	out, err := seedSwaks(t, addr, "--from", "someone@example.net", "--to", u.name+"@example.com")
+	if out, err := seedSwaks(t, m.addr, "--from", "someone@example.net", "--to", user+"@example.com"); err != nil {
+		t.Fatalf("first message: %v\n%s", err, out)
+	}
+	out, err := seedSwaks(t, m.addr, "--from", "someone@example.net", "--to", user+"@example.com")
 	wantReply(t, "second message in a minute", out, err, "450 4.7.1 Error: too much mail from 127.0.0.1")
-	h.waitLog(t, `postfix/smtpd\[\d+\]: warning: Message delivery request rate limit exceeded: 2 from localhost\[127\.0\.0\.1\] for service `+regexp.QuoteMeta(addr)+`$`)
+	m.waitLog(t, `postfix/smtpd\[\d+\]: warning: Message delivery request rate limit exceeded: 2 from localhost\[127\.0\.0\.1\] for service `+regexp.QuoteMeta(m.addr)+`$`, 1)
 }
 
 // seedRecipientAndSizeLimits: smtpd_recipient_limit = 2 refuses a third
 // recipient; message_size_limit refuses a SIZE= above it at MAIL and a
 // message that turns out larger after DATA.
-func seedRecipientAndSizeLimits(t *testing.T, h *seedHost, addr string, u localUser) {
+func seedRecipientAndSizeLimits(t *testing.T, m seedMTA, user string) {
 	t.Helper()
-	c, _ := seedDialSMTP(t, addr)
+	c, _ := seedDialSMTP(t, m.addr)
 	seedCommand(t, c, "EHLO client.example.net")
 	if got := seedCommand(t, c, "MAIL FROM:<someone@example.net> SIZE=3000"); got != "552 5.3.4 Message size exceeds fixed limit" {
 		t.Errorf("MAIL SIZE=3000: %q", got)
 	}
-	seedCommand(t, c, "MAIL FROM:<someone@example.net>")
+	// The refused size stays until RSET, in Postfix too.
+	for _, x := range [][2]string{{"MAIL FROM:<someone@example.net>", "552 5.3.4 Message size exceeds fixed limit"},
+		{"RSET", "250 2.0.0 Ok"}} {
+		if got := seedCommand(t, c, x[0]); got != x[1] {
+			t.Errorf("%s: %q, want %q", x[0], got, x[1])
+		}
+	}
+	if got := seedCommand(t, c, "MAIL FROM:<someone@example.net>"); got != "250 2.1.0 Ok" {
+		t.Errorf("MAIL after RSET: %q", got)
+	}
 	domains := []string{"example.com", "localhost", "smtp.example.com"}
 	for i, want := range []string{"250 2.1.5 Ok", "250 2.1.5 Ok", "452 4.5.3 Error: too many recipients"} {
-		if got := seedCommand(t, c, fmt.Sprintf("RCPT TO:<%s@%s>", u.name, domains[i])); got != want {
+		if got := seedCommand(t, c, fmt.Sprintf("RCPT TO:<%s@%s>", user, domains[i])); got != want {
 			t.Errorf("RCPT %d: %q, want %q", i+1, got, want)
 		}
 	}
@@ -137,14 +203,14 @@ func seedRecipientAndSizeLimits(t *testing.T, h *seedHost, addr string, u localU
 	}
 	seedCommand(t, c, "QUIT")
 	c.Close()
-	h.waitLog(t, `postfix/smtpd\[\d+\]: NOQUEUE: reject: MAIL from localhost\[127\.0\.0\.1\]: 552 5\.3\.4 Message size exceeds fixed limit; from=<someone@example\.net> proto=ESMTP helo=<client\.example\.net>`)
+	m.waitLog(t, `postfix/smtpd\[\d+\]: NOQUEUE: reject: MAIL from localhost\[127\.0\.0\.1\]: 552 5\.3\.4 Message size exceeds fixed limit; from=<someone@example\.net> proto=ESMTP helo=<client\.example\.net>$`, 1)
 }
 
 // seedErrorLimits: past smtpd_soft_error_limit every reply waits
 // smtpd_error_sleep_time; at smtpd_hard_error_limit the session ends.
-func seedErrorLimits(t *testing.T, h *seedHost, addr string) {
+func seedErrorLimits(t *testing.T, m seedMTA) {
 	t.Helper()
-	c, _ := seedDialSMTP(t, addr)
+	c, _ := seedDialSMTP(t, m.addr)
 	seedCommand(t, c, "EHLO client.example.net")
 	if got := seedCommand(t, c, "RCPT TO:<x@example.com>"); got != "503 5.5.1 Error: need MAIL command" {
 		t.Errorf("RCPT before MAIL: %q", got)
@@ -166,7 +232,7 @@ func seedErrorLimits(t *testing.T, h *seedHost, addr string) {
 	if got := seedReadReply(t, c); got != "EOF" {
 		t.Errorf("after the 421: %q, want the end of the connection", got)
 	}
-	h.waitLog(t, `postfix/smtpd\[\d+\]: too many errors after UNKNOWN from localhost\[127\.0\.0\.1\]$`)
+	m.waitLog(t, `postfix/smtpd\[\d+\]: too many errors after UNKNOWN from localhost\[127\.0\.0\.1\]$`, 1)
 }
 
 // seedProcessLimit: with default_process_limit = 1 the smtp service
@@ -174,13 +240,13 @@ func seedErrorLimits(t *testing.T, h *seedHost, addr string) {
 // queue until the first is done. (The master's "has reached its process
 // limit" warning is not logged for loopback-only services and maxproc
 // 1, in Postfix as in Postern.)
-func seedProcessLimit(t *testing.T, h *seedHost, addr string) {
+func seedProcessLimit(t *testing.T, m seedMTA) {
 	t.Helper()
-	first, banner := seedDialSMTP(t, addr)
+	first, banner := seedDialSMTP(t, m.addr)
 	if !strings.HasPrefix(banner, "220 ") {
 		t.Fatalf("first client: %q", banner)
 	}
-	second, err := dialNoRead(addr)
+	second, err := dialNoRead(m.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +254,7 @@ func seedProcessLimit(t *testing.T, h *seedHost, addr string) {
 	// Give a wrongly started second smtpd time to greet; a correct
 	// server never does before the first client quits.
 	time.Sleep(time.Second)
-	if n := len(h.inst.Children("smtpd")); n != 1 {
+	if n := m.smtpds(); n != 1 && n != -1 {
 		t.Errorf("%d smtpd processes with default_process_limit = 1", n)
 	}
 	second.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
