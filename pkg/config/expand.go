@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/postern/postern/pkg/config/cstr"
 )
 
 // LookupFunc returns a parameter's raw (unexpanded) value and whether it is
@@ -57,7 +59,7 @@ func allDigits(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if !isDigit(s[i]) {
+		if !cstr.IsDigit(s[i]) {
 			return false
 		}
 	}

@@ -2,6 +2,8 @@ package config
 
 import (
 	"strings"
+
+	"github.com/postern/postern/pkg/config/cstr"
 )
 
 // $name expansion as Postfix's util/mac_parse.c and util/mac_expand.c,
@@ -61,7 +63,7 @@ func (mc *macContext) parse(value string) int {
 			vp++
 			continue
 		}
-		if at(value, vp+1) == '$' {
+		if cstr.At(value, vp+1) == '$' {
 			buf.WriteByte('$')
 			vp += 2
 			continue
@@ -71,7 +73,7 @@ func (mc *macContext) parse(value string) int {
 			buf.Reset()
 		}
 		vp++
-		if open := at(value, vp); open == '{' || open == '(' {
+		if open := cstr.At(value, vp); open == '{' || open == '(' {
 			end, ok := macEnd(value, vp)
 			if !ok {
 				mc.warn("truncated macro reference: \"%s\"", value)
@@ -85,7 +87,7 @@ func (mc *macContext) parse(value string) int {
 			vp = end
 		} else {
 			ep := vp
-			for ep < len(value) && (isAlnum(value[ep]) || value[ep] == '_') {
+			for ep < len(value) && (cstr.IsAlnum(value[ep]) || value[ep] == '_') {
 				ep++
 			}
 			buf.WriteString(value[vp:ep])
@@ -130,8 +132,8 @@ func macEnd(value string, open int) (int, bool) {
 
 // findLeftCurly skips white space to a '{' (MAC_EXP_FIND_LEFT_CURLY).
 func findLeftCurly(cp string) (string, bool) {
-	n := strspn(cp, charsSpace)
-	if at(cp, n) == '{' {
+	n := cstr.Strspn(cp, cstr.CharsSpace)
+	if cstr.At(cp, n) == '{' {
 		return cp[n:], true
 	}
 	return cp, false
@@ -150,7 +152,7 @@ func (mc *macContext) curlyPayload(bp *string) (string, bool) {
 			level--
 			if level <= 0 {
 				rest := s[i+1:]
-				*bp = rest[strspn(rest, charsSpace):]
+				*bp = rest[cstr.Strspn(rest, cstr.CharsSpace):]
 				return s[1:i], true
 			}
 		}
@@ -198,7 +200,7 @@ func (mc *macContext) expression(text string) bool {
 			return false
 		}
 		value, defined = v, def
-		if op = at(cp, 0); op != 0 {
+		if op = cstr.At(cp, 0); op != 0 {
 			if op != '?' && op != ':' {
 				mc.parseError("\"?\" or \":\" expected at: \"...}>>>%.20s\"", cp)
 				return false
@@ -219,17 +221,17 @@ func (mc *macContext) expression(text string) bool {
 // attributeName collects the parameter name of an expression and the
 // operator after it.
 func (mc *macContext) attributeName(cp, text string) (name string, op byte, rest string, ok bool) {
-	start := strspn(cp, charsSpace)
+	start := cstr.Strspn(cp, cstr.CharsSpace)
 	for i := start; ; i++ {
-		ws := strspn(cp[i:], charsSpace)
-		ch := at(cp, i+ws)
+		ws := cstr.Strspn(cp[i:], cstr.CharsSpace)
+		ch := cstr.At(cp, i+ws)
 		if ch == 0 {
 			return cp[start:i], 0, "", true
 		}
 		if ch == '?' || ch == ':' {
 			return cp[start:i], ch, cp[i+ws+1:], true
 		}
-		if ch = cp[i]; !isAlnum(ch) && ch != '_' {
+		if ch = cp[i]; !cstr.IsAlnum(ch) && ch != '_' {
 			mc.parseError("attribute name syntax error at: \"...%s>>>%.20s\"", cp[:i], cp[i:])
 			return "", 0, "", false
 		}
@@ -364,16 +366,16 @@ func (mc *macContext) relational(bp *string) (string, bool, bool) {
 // suffix (the only one Postfix registers, compat_level.c).
 func (mc *macContext) relOperator(bp *string, left string) (op, suffix string, test func(int64) bool, ok bool) {
 	cp := *bp
-	n := strspn(cp, "<>!=?+-*/~&|%")
+	n := cstr.Strspn(cp, "<>!=?+-*/~&|%")
 	op = cp[:n]
 	if test, ok = macOps[op]; !ok {
 		mc.parseError("%s expected at: \"...%s}>>>%.20s\"", macOpAny, left, cp)
 		return "", "", nil, false
 	}
 	cp = cp[n:]
-	if isAlnum(at(cp, 0)) {
+	if cstr.IsAlnum(cstr.At(cp, 0)) {
 		n = 1
-		for isAlnum(at(cp, n)) {
+		for cstr.IsAlnum(cstr.At(cp, n)) {
 			n++
 		}
 		suffix, cp = cp[:n], cp[n:]
@@ -455,7 +457,7 @@ func compatLevel(s string, warn func(string, ...any)) (int64, bool) {
 // that nothing is left over: optional leading white space and sign, at
 // least one digit, no overflow.
 func strtol(s string) (int64, bool) {
-	t := s[skipSpace(s):]
+	t := s[cstr.SkipSpace(s):]
 	neg := false
 	if t != "" && (t[0] == '+' || t[0] == '-') {
 		neg, t = t[0] == '-', t[1:]
@@ -465,7 +467,7 @@ func strtol(s string) (int64, bool) {
 	}
 	var n int64
 	for i := 0; i < len(t); i++ {
-		if !isDigit(t[i]) {
+		if !cstr.IsDigit(t[i]) {
 			return 0, false
 		}
 		d := int64(t[i] - '0')
@@ -478,42 +480,4 @@ func strtol(s string) (int64, bool) {
 		n = -n
 	}
 	return n, true
-}
-
-// C-string helpers with the semantics of Postfix's util/ library.
-
-const charsSpace = " \t\r\n" // CHARS_SPACE
-
-// at returns s[i], or 0 past the end, as reading a C string would.
-func at(s string, i int) byte {
-	if i < 0 || i >= len(s) {
-		return 0
-	}
-	return s[i]
-}
-
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
-}
-
-func isAlnum(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-func skipSpace(s string) int {
-	i := 0
-	for i < len(s) && isSpace(s[i]) {
-		i++
-	}
-	return i
-}
-
-func strspn(s, set string) int {
-	i := 0
-	for i < len(s) && strings.IndexByte(set, s[i]) >= 0 {
-		i++
-	}
-	return i
 }

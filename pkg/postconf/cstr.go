@@ -2,6 +2,8 @@ package postconf
 
 import (
 	"strings"
+
+	"github.com/postern/postern/pkg/config/cstr"
 )
 
 // Small string helpers with the semantics of Postfix's util/ library
@@ -9,65 +11,18 @@ import (
 // argv_splitq.c), so that postconf parses exactly as Postfix does.
 
 const (
-	charsSpace   = " \t\r\n"  // CHARS_SPACE: word separator
 	charsCommaSP = ", \t\r\n" // CHARS_COMMA_SP: list separator
 	charsBrace   = "{}"       // CHARS_BRACE: grouping
 	masterBlanks = " \t\r\n"  // PCF_MASTER_BLANKS
 )
 
-// at returns s[i], or 0 past the end, as reading a C string would.
-func at(s string, i int) byte {
-	if i < 0 || i >= len(s) {
-		return 0
-	}
-	return s[i]
-}
-
-// isSpace is Postfix's ISSPACE: isascii(c) && isspace(c).
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
-}
-
-// isAlnum is Postfix's ISALNUM for ASCII.
-func isAlnum(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-// skipSpace returns the index of the first non-ISSPACE byte of s.
-func skipSpace(s string) int {
-	i := 0
-	for i < len(s) && isSpace(s[i]) {
-		i++
-	}
-	return i
-}
-
 // trimSpaceRight removes trailing ISSPACE bytes (util/trimblanks.c).
 func trimSpaceRight(s string) string {
 	e := len(s)
-	for e > 0 && isSpace(s[e-1]) {
+	for e > 0 && cstr.IsSpace(s[e-1]) {
 		e--
 	}
 	return s[:e]
-}
-
-// strspn and strcspn as in C.
-func strspn(s, set string) int {
-	i := 0
-	for i < len(s) && strings.IndexByte(set, s[i]) >= 0 {
-		i++
-	}
-	return i
-}
-
-func strcspn(s, set string) int {
-	i := 0
-	for i < len(s) && strings.IndexByte(set, s[i]) < 0 {
-		i++
-	}
-	return i
 }
 
 // allDigits is util/alldig.c: non-empty and all digits.
@@ -76,7 +31,7 @@ func allDigits(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if !isDigit(s[i]) {
+		if !cstr.IsDigit(s[i]) {
 			return false
 		}
 	}
@@ -86,35 +41,35 @@ func allDigits(s string) bool {
 // splitNameVal is util/split_nameval.c: "name = value" with white space
 // around both trimmed; the error texts are Postfix's.
 func splitNameVal(buf string) (name, value, errText string) {
-	np := skipSpace(buf)
+	np := cstr.SkipSpace(buf)
 	if np == len(buf) || buf[np] == '=' {
 		return "", "", "missing attribute name"
 	}
 	ep := np
-	for ep < len(buf) && !isSpace(buf[ep]) && buf[ep] != '=' {
+	for ep < len(buf) && !cstr.IsSpace(buf[ep]) && buf[ep] != '=' {
 		ep++
 	}
 	cp := ep
-	for cp < len(buf) && isSpace(buf[cp]) {
+	for cp < len(buf) && cstr.IsSpace(buf[cp]) {
 		cp++
 	}
 	if cp == len(buf) || buf[cp] != '=' {
 		return "", "", "missing '=' after attribute name"
 	}
 	rest := buf[cp+1:]
-	rest = rest[skipSpace(rest):]
+	rest = rest[cstr.SkipSpace(rest):]
 	return buf[np:ep], trimSpaceRight(rest), ""
 }
 
 // mystrtok splits off the next token delimited by bytes in sep.
 func mystrtok(src *string, sep string) (string, bool) {
 	s := *src
-	s = s[strspn(s, sep):]
+	s = s[cstr.Strspn(s, sep):]
 	if s == "" {
 		*src = s
 		return "", false
 	}
-	end := strcspn(s, sep)
+	end := cstr.Strcspn(s, sep)
 	tok := s[:end]
 	if end < len(s) {
 		end++
@@ -126,7 +81,7 @@ func mystrtok(src *string, sep string) (string, bool) {
 // mystrtokq is mystrtok that keeps {} groups together (util/mystrtok.c).
 func mystrtokq(src *string, sep string) (string, bool) {
 	s := *src
-	s = s[strspn(s, sep):]
+	s = s[cstr.Strspn(s, sep):]
 	if s == "" {
 		*src = s
 		return "", false
@@ -175,7 +130,7 @@ func argvSplit(s, sep string) []string {
 // balpar returns the length of the {text} at the start of s, 0 if the
 // braces do not balance (util/balpar.c).
 func balpar(s string) int {
-	if at(s, 0) != '{' {
+	if cstr.At(s, 0) != '{' {
 		return 0
 	}
 	level := 1
@@ -199,7 +154,7 @@ func balpar(s string) int {
 func extpar(s string, strip bool) (text, errText string) {
 	cp := s
 	switch n := balpar(s); {
-	case at(s, 0) != '{':
+	case cstr.At(s, 0) != '{':
 		errText = "no '{' at start of text in \"" + s + "\""
 	case n == 0:
 		errText = "missing '}' in \"" + s + "\""
@@ -212,7 +167,7 @@ func extpar(s string, strip bool) (text, errText string) {
 	}
 	if strip {
 		cp = trimSpaceRight(cp)
-		cp = cp[skipSpace(cp):]
+		cp = cp[cstr.SkipSpace(cp):]
 	}
 	return cp, errText
 }

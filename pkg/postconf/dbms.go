@@ -5,6 +5,8 @@ import (
 	"os"
 	"slices"
 	"syscall"
+
+	"github.com/postern/postern/pkg/config/cstr"
 )
 
 // Legacy database parameters (postconf_dbms.c). A table "ldap:foo" in a
@@ -87,12 +89,12 @@ func (s *session) dbmsTable(dbType, prefix string, scope *masterEnt) error {
 		return d.dbType == dbType
 	})
 	switch {
-	case at(prefix, 0) == '/':
+	case cstr.At(prefix, 0) == '/':
 		if i >= 0 {
 			return s.checkDBMSClient(dbType, dbmsSuffixes[i].suffixes, prefix)
 		}
-	case at(prefix, 0) == '.':
-	case at(prefix, 0) == '{':
+	case cstr.At(prefix, 0) == '.':
+	case cstr.At(prefix, 0) == '{':
 		return s.dbmsHelper(s.dbmsExtpar(prefix, scope), scope)
 	case i >= 0:
 		for _, suffix := range dbmsSuffixes[i].suffixes {

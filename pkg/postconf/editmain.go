@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/postern/postern/pkg/config/cstr"
 )
 
 // Editing main.cf with -e, -X and -# (postconf_edit.c pcf_edit_main).
@@ -26,8 +28,8 @@ func (s *session) parseMainEdits(args []string) ([]*mainEdit, error) {
 		if strings.Contains(arg, "\n") {
 			return nil, fmt.Errorf("-e, -X, or -# accepts no multi-line input")
 		}
-		cp := arg[skipSpace(arg):]
-		if at(cp, 0) == '#' {
+		cp := arg[cstr.SkipSpace(arg):]
+		if cstr.At(cp, 0) == '#' {
 			return nil, fmt.Errorf("-e, -X, or -# accepts no comment input")
 		}
 		r := &mainEdit{}
@@ -100,7 +102,7 @@ func (s *session) editMainText(path string, data []byte, reqs []*mainEdit) strin
 		if !ok {
 			break
 		}
-		cp := skipSpace(line)
+		cp := cstr.SkipSpace(line)
 		if cp == len(line) || line[cp] == '#' {
 			out.WriteString(line)
 			continue
@@ -113,7 +115,7 @@ func (s *session) editMainText(path string, data []byte, reqs []*mainEdit) strin
 			}
 			continue
 		}
-		key := line[:strcspn(line, charsSpace+"=")]
+		key := line[:cstr.Strcspn(line, cstr.CharsSpace+"=")]
 		current = byName[key]
 		switch {
 		case current == nil:

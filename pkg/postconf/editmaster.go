@@ -6,6 +6,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/postern/postern/pkg/config/cstr"
 )
 
 // Editing master.cf (postconf_edit.c pcf_edit_master): -Me replaces or
@@ -35,8 +37,8 @@ func (s *session) parseMasterEdits(args []string) ([]*masterEdit, error) {
 		if strings.Contains(arg, "\n") {
 			return nil, fmt.Errorf("%s accept no multi-line input", masterEditOpts)
 		}
-		cp := arg[skipSpace(arg):]
-		if at(cp, 0) == '#' {
+		cp := arg[cstr.SkipSpace(arg):]
+		if cstr.At(cp, 0) == '#' {
 			return nil, fmt.Errorf("%s accept no comment input", masterEditOpts)
 		}
 		r := &masterEdit{raw: arg}
@@ -157,7 +159,7 @@ func (e *masterEditor) nextContentLine() (string, int, bool) {
 			return "", 0, false
 		}
 		e.lineno++
-		cp := skipSpace(line)
+		cp := cstr.SkipSpace(line)
 		if cp == len(line) || line[cp] == '#' {
 			e.out.WriteString(line)
 			continue
@@ -289,11 +291,11 @@ func (e *masterEditor) gobble(first string) string {
 	full := first
 	for {
 		next := e.r.peek()
-		if next != '#' && !(next >= 0 && isSpace(byte(next))) {
+		if next != '#' && !(next >= 0 && cstr.IsSpace(byte(next))) {
 			return full
 		}
 		line, _ := e.r.get()
-		cp := skipSpace(line)
+		cp := cstr.SkipSpace(line)
 		if cp == len(line) || line[cp] == '#' {
 			e.out.WriteString(line)
 			continue
@@ -347,13 +349,13 @@ func editMasterParam(m *masterEnt, mode int, name, value string) {
 	field := masterMinFields
 	for ; field < len(argv); field++ {
 		arg := argv[field]
-		if at(arg, 0) != '-' || arg == "--" {
+		if cstr.At(arg, 0) != '-' || arg == "--" {
 			break
 		}
 		if !daemonOptionWithValue(arg) || field+1 >= len(argv) {
 			continue
 		}
-		if aval := argv[field+1]; arg == "-o" && strings.HasPrefix(aval, name) && at(aval, len(name)) == '=' {
+		if aval := argv[field+1]; arg == "-o" && strings.HasPrefix(aval, name) && cstr.At(aval, len(name)) == '=' {
 			matched = true
 			if mode&editConf != 0 {
 				argv[field+1] = name + "=" + value

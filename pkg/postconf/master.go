@@ -5,6 +5,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/postern/postern/pkg/config/cstr"
 )
 
 // master.cf as postconf_master.c reads it: unlike the master daemon,
@@ -112,10 +114,10 @@ func checkMasterEntry(argv []string, raw string) error {
 	if n > 0 && cp[n-1] == '?' {
 		n--
 	}
-	if !(at(cp, 0) == '-' && n == 1) && strspn(cp, "0123456789") != n {
+	if !(cstr.At(cp, 0) == '-' && n == 1) && cstr.Strspn(cp, "0123456789") != n {
 		return fmt.Errorf("invalid wakeup field \"%s\" in \"%s\"", cp, raw)
 	}
-	if cp := argv[fldMaxproc]; cp != "-" && strspn(cp, "0123456789") != len(cp) {
+	if cp := argv[fldMaxproc]; cp != "-" && cstr.Strspn(cp, "0123456789") != len(cp) {
 		return fmt.Errorf("invalid process_limit field \"%s\" in \"%s\"", cp, raw)
 	}
 	return nil
@@ -128,7 +130,7 @@ func (s *session) normalizeDaemonArgs(argv []string) []string {
 	field := masterMinFields
 	for ; field < len(argv); field++ {
 		arg := argv[field]
-		if at(arg, 0) != '-' || arg == "--" {
+		if cstr.At(arg, 0) != '-' || arg == "--" {
 			break
 		}
 		for i := 2; i < len(arg); i++ {
@@ -146,20 +148,20 @@ func (s *session) normalizeDaemonArgs(argv []string) []string {
 			argv = slices.Insert(argv, field+1, arg[2:])
 			argv[field] = arg[:2]
 			field++
-			extract = at(argv[field], 0) == '{'
+			extract = cstr.At(argv[field], 0) == '{'
 		} else if field+1 < len(argv) {
 			field++
-			extract = at(argv[field], 0) == '{'
+			extract = cstr.At(argv[field], 0) == '{'
 		}
 		if extract {
 			s.extractField(argv, field)
-			if at(argv[field-1], 1) == 'o' {
+			if cstr.At(argv[field-1], 1) == 'o' {
 				s.normalizeNameval(argv, field)
 			}
 		}
 	}
 	for ; field < len(argv); field++ {
-		if at(argv[field], 0) == '{' {
+		if cstr.At(argv[field], 0) == '{' {
 			s.extractField(argv, field)
 		}
 	}

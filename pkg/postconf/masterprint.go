@@ -3,6 +3,8 @@ package postconf
 import (
 	"slices"
 	"strings"
+
+	"github.com/postern/postern/pkg/config/cstr"
 )
 
 // Printing master.cf entries, fields and parameters (postconf_master.c).
@@ -46,7 +48,7 @@ func (s *session) formatArgs(b *strings.Builder, mode int, m *masterEnt, field, 
 		argLen := len(arg)
 		aval, hasVal, parens := "", false, false
 		if inOptions {
-			if at(arg, 0) != '-' || arg == "--" {
+			if cstr.At(arg, 0) != '-' || arg == "--" {
 				inOptions = false
 			} else if daemonOptionWithValue(arg) && field+1 < len(argv) {
 				aval, hasVal = argv[field+1], true

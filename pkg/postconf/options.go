@@ -3,6 +3,8 @@ package postconf
 import (
 	"fmt"
 	"strings"
+
+	"github.com/postern/postern/pkg/config/cstr"
 )
 
 // Command modes: what postconf was asked to do (postconf.h PCF_*).
@@ -147,7 +149,7 @@ func (s *session) parseOptions(args []string) (*options, error) {
 				fmt.Fprintf(s.stderr, "%s: invalid option -- '%c'\n", s.prog, c)
 				return nil, s.usage()
 			}
-			if at(getoptSpec, k+1) != ':' {
+			if cstr.At(getoptSpec, k+1) != ':' {
 				if err := s.applyFlag(o, c); err != nil {
 					return nil, err
 				}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"github.com/postern/postern/pkg/config/cstr"
 )
 
 // logicalLines reads data as util/readlline.c readllines() does and calls
@@ -20,7 +22,7 @@ func logicalLines(s *session, path string, data []byte, fn func(first int, text 
 		if !ok {
 			return nil
 		}
-		if isSpace(text[0]) {
+		if cstr.IsSpace(text[0]) {
 			more := ""
 			if len(text) > 30 {
 				text, more = text[:30], "..."
@@ -48,7 +50,7 @@ func readLogical(r *lineReader, lineno *int) (text string, first int, ok bool) {
 			*lineno++
 		}
 		cp := start
-		for cp < len(buf) && isSpace(buf[cp]) {
+		for cp < len(buf) && cstr.IsSpace(buf[cp]) {
 			cp++
 		}
 		if cp == len(buf) || buf[cp] == '#' {
@@ -60,7 +62,7 @@ func readLogical(r *lineReader, lineno *int) (text string, first int, ok bool) {
 			break
 		}
 		if len(buf) > 0 {
-			if next := r.peek(); next != '#' && !(next >= 0 && isSpace(byte(next))) {
+			if next := r.peek(); next != '#' && !(next >= 0 && cstr.IsSpace(byte(next))) {
 				break
 			}
 		}

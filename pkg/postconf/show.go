@@ -2,6 +2,8 @@ package postconf
 
 import (
 	"strings"
+
+	"github.com/postern/postern/pkg/config/cstr"
 )
 
 // Showing main.cf parameters (postconf_main.c, postconf_lookup.c,
@@ -138,7 +140,7 @@ func (s *session) printLine(mode int, text string) {
 	lineLen := 0
 	rest := text
 	for {
-		word, ok := mystrtok(&rest, charsSpace)
+		word, ok := mystrtok(&rest, cstr.CharsSpace)
 		if !ok {
 			break
 		}

@@ -1,6 +1,10 @@
 package postconf
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/postern/postern/pkg/config/cstr"
+)
 
 // User-defined parameters (postconf_user.c): a name that is not built in
 // is "valid" when it is both referenced as $name (or listed in
@@ -33,7 +37,7 @@ func (s *session) buildMasterNamespaces() {
 		argv := m.argv
 		for field := masterMinFields; field < len(argv); field++ {
 			arg := argv[field]
-			if at(arg, 0) != '-' || arg == "--" {
+			if cstr.At(arg, 0) != '-' || arg == "--" {
 				break
 			}
 			if !daemonOptionWithValue(arg) || field+1 >= len(argv) {
