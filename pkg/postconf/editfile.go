@@ -21,6 +21,21 @@ type editFile struct {
 
 const editFileMode = 0600 // temporary file mode, as EDIT_FILE_MODE
 
+// openForEdit opens and locks PATH.tmp (openEditFile) and reads PATH,
+// the start of pcf_edit_main and pcf_edit_master.
+func openForEdit(path string) (*editFile, []byte, error) {
+	ep, err := openEditFile(path, 0644)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		ep.cleanup()
+		return nil, nil, fmt.Errorf("open %s for reading: %s", path, strerror(err))
+	}
+	return ep, data, nil
+}
+
 // openEditFile opens and locks PATH.tmp. An existing PATH.tmp left by a
 // crash is reused when it is a plain file with the temporary mode, and
 // removed otherwise.

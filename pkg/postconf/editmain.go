@@ -2,7 +2,6 @@ package postconf
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/postern/postern/pkg/config/cstr"
@@ -76,14 +75,9 @@ func (s *session) editMain(args []string) error {
 		return err
 	}
 	path := s.configDir + "/main.cf"
-	ep, err := openEditFile(path, 0644)
+	ep, data, err := openForEdit(path)
 	if err != nil {
 		return err
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		ep.cleanup()
-		return fmt.Errorf("open %s for reading: %s", path, strerror(err))
 	}
 	return ep.commit([]byte(s.editMainText(path, data, reqs)))
 }

@@ -3,7 +3,6 @@ package postconf
 import (
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -104,14 +103,9 @@ func (s *session) editMaster(args []string) error {
 		return err
 	}
 	path := s.configDir + "/master.cf"
-	ep, err := openEditFile(path, 0644)
+	ep, data, err := openForEdit(path)
 	if err != nil {
 		return err
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		ep.cleanup()
-		return fmt.Errorf("open %s for reading: %s", path, strerror(err))
 	}
 	e := &masterEditor{s: s, path: path, reqs: reqs, r: &lineReader{data: data}}
 	if err := e.run(); err != nil {
