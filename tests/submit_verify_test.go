@@ -11,7 +11,8 @@ import (
 
 // TestSendmailAddressVerify: sendmail -bv submits a probe instead of
 // reading a message; the agents report what they would do (discard:
-// deliverable, error: undeliverable) without delivering, every
+// deliverable, error: undeliverable; qmgr itself for a transport
+// without an agent) without delivering, every
 // recipient is finished once its trace record is written, and when the
 // probe leaves the queue the sender gets a Mail Delivery Status Report.
 func TestSendmailAddressVerify(t *testing.T) {
@@ -21,13 +22,16 @@ func TestSendmailAddressVerify(t *testing.T) {
 	bin := submitCommands(t)
 	me, _ := user.Current()
 	sender := me.Username + "@mx.example.test"
-	res := sendmailCmd(t, inst, bin, "not read\n", "-bv", "u@ok.test", "u@bad.test")
+	res := sendmailCmd(t, inst, bin, "not read\n", "-bv", "u@ok.test", "u@bad.test", "u@other.test")
 	if want := "Mail Delivery Status Report will be mailed to <" + me.Username + ">.\n"; res.code != 0 || res.stdout != want || res.stderr != "" {
 		t.Fatalf("sendmail -bv: %+v", res)
 	}
 	id := pickedUp(t, inst, os.Getuid(), me.Username)
 	inst.WaitLog(t, `postfix/discard\[\d+\]: `+id+`: to=<u@ok\.test>, relay=none, .*dsn=2\.0\.0, status=deliverable \(ok\.test\)$`)
 	inst.WaitLog(t, `postfix/error\[\d+\]: `+id+`: to=<u@bad\.test>, relay=none, .*dsn=5\.1\.1, status=undeliverable \(no such user here\)$`)
+	// No smtp agent: qmgr's own deferral is reported the same way
+	// (Postfix 3.7 logs it as postfix/error, through its retry service).
+	inst.WaitLog(t, `postfix/\w+\[\d+\]: `+id+`: to=<u@other\.test>, relay=none, .*dsn=4\.3\.0, status=undeliverable \(mail transport unavailable\)$`)
 	m := inst.WaitLog(t, `postfix/bounce\[\d+\]: `+id+`: sender delivery status notification: ([0-9A-F]+)$`)
 	inst.WaitLog(t, `postfix/qmgr\[\d+\]: `+id+`: removed$`)
 	report := queued(t, inst, m[1])
@@ -40,7 +44,8 @@ func TestSendmailAddressVerify(t *testing.T) {
 		"\n<u@ok.test>: ok.test\n", "\n<u@bad.test>: no such user here\n",
 		"\nFinal-Recipient: rfc822; u@ok.test\nOriginal-Recipient: rfc822;u@ok.test\nAction: deliverable\nStatus: 2.0.0\n",
 		"\nAction: undeliverable\nStatus: 5.1.1\n",
-		"\nSubject: probe\n", "\nTo:\tu@ok.test,\n\tu@bad.test\n"} {
+		"\n<u@other.test>: mail transport unavailable\n", "\nAction: undeliverable\nStatus: 4.3.0\n",
+		"\nSubject: probe\n", "\nTo:\tu@ok.test,\n\tu@bad.test,\n\tu@other.test\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q:\n%s", want, text)
 		}
