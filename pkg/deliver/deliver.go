@@ -80,7 +80,11 @@ const (
 	FlagMTAVerify  Flags = 1 << 8  // MTA-requested address probe
 	FlagUserVerify Flags = 1 << 9  // sendmail -bv: report, do not deliver
 	FlagRecord     Flags = 1 << 10 // sendmail -v: record and deliver
+	FlagConnLoad   Flags = 1 << 11 // consult the agent's connection cache
+	FlagConnStore  Flags = 1 << 12 // leave the session in the connection cache
 	FlagRecDlySent Flags = 1 << 13 // record delayed deliveries (delay DSN)
+
+	FlagConnMask = FlagConnLoad | FlagConnStore // DEL_REQ_FLAG_CONN_MASK
 
 	FlagDefault = FlagSuccess | FlagBounce // DEL_REQ_FLAG_DEFLT
 )

@@ -79,7 +79,9 @@ type attempt struct {
 // request builds the delivery request of an entry
 // (qmgr_deliver_send_request).
 func (m *Manager) request(e *Entry) *deliver.Request {
-	return m.newRequest(e.msg, e.Rcpts, e.queue.t.name, e.queue.nexthop)
+	req := m.newRequest(e.msg, e.Rcpts, e.queue.t.name, e.queue.nexthop)
+	req.Flags |= e.ConnFlags
+	return req
 }
 
 // newRequest builds a request for some recipients of a message.

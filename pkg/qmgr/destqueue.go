@@ -3,6 +3,8 @@ package qmgr
 import (
 	"container/list"
 	"time"
+
+	"github.com/postern/postern/pkg/deliver"
 )
 
 // transport is one master.cf delivery service (qmgr_transport.c).
@@ -47,6 +49,7 @@ type destQueue struct {
 	resumeAt      time.Time
 	elem          *list.Element // in transport.ready
 	lastDone      time.Time
+	connFlags     deliver.Flags // connection caching, while it is on
 }
 
 func (q *destQueue) suspended(now time.Time) bool { return now.Before(q.resumeAt) }
@@ -117,6 +120,27 @@ func (q *destQueue) throttle(why DSN) bool {
 		q.window = 1
 	}
 	return false
+}
+
+// connCaching returns the connection cache flags for a delivery just
+// selected from q (qmgr_entry_select's on-demand session caching):
+// caching turns on when a delivery starts back to back with the last
+// one (within the same or the next second), so that the agent both
+// stores its session and reuses one next time, and it stays on while
+// deliveries are concurrent or back to back; when neither holds any
+// more, agents still reuse cached sessions but store no new ones. The
+// agent decides whether to honour the flags
+// (smtp_connection_cache_on_demand).
+func (q *destQueue) connCaching(now time.Time) deliver.Flags {
+	backToBack := !q.lastDone.IsZero() && now.Unix() <= q.lastDone.Unix()+1
+	if q.connFlags&deliver.FlagConnStore == 0 {
+		if backToBack {
+			q.connFlags |= deliver.FlagConnMask
+		}
+	} else if q.busy <= 1 && !backToBack {
+		q.connFlags &^= deliver.FlagConnStore
+	}
+	return q.connFlags
 }
 
 // fifo is a first-in first-out list of entries.

@@ -3,6 +3,8 @@ package qmgr
 import (
 	"container/list"
 	"time"
+
+	"github.com/postern/postern/pkg/deliver"
 )
 
 // Scheduler is the in-core part of the queue manager: transports, their
@@ -51,6 +53,9 @@ type Entry struct {
 	msg   *message
 	queue *destQueue
 	Rcpts []rcptRef
+	// ConnFlags are the connection cache flags of the request
+	// (deliver.FlagConnLoad, FlagConnStore), set when it is selected.
+	ConnFlags deliver.Flags
 }
 
 // Transport returns the entry's transport name.
@@ -124,6 +129,7 @@ func (s *Scheduler) Next(now time.Time) *Entry {
 		q.busy++
 		t.busy++
 		s.busy++
+		e.ConnFlags = q.connCaching(now)
 		if t.lim.TransportRateDly > 0 {
 			t.resumeAt = now.Add(t.lim.TransportRateDly)
 			s.timers.add(t.resumeAt, func(now time.Time) {})

@@ -2,6 +2,7 @@ package smtpclient
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 type Client struct {
 	cfg   *Config
 	level tlsLevel
+	cache *connCache // idle sessions (cache.go)
 }
 
 // New checks cfg and loads its TLS files.
@@ -24,7 +26,7 @@ func New(cfg *Config) (*Client, error) {
 	if err := cfg.TLS.load(); err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg, level: level}, nil
+	return &Client{cfg: cfg, level: level, cache: newConnCache()}, nil
 }
 
 // attempt is the state of one delivery request (SMTP_STATE).
@@ -39,12 +41,14 @@ type attempt struct {
 	why           *deliver.DSN // the latest failure, for left-over recipients
 	final         bool         // this is the last server to try (FINAL_SERVER)
 	kept          map[int]bool // soft failures kept for the next server
+	cache         *connCache
+	load, store   bool // look for a cached session; cache the session (cache.go)
 }
 
 // Deliver delivers one request: to each destination of the nexthop, each
 // of its addresses, until every recipient has an outcome (smtp_connect).
 func (c *Client) Deliver(ctx context.Context, d *deliver.Delivery) error {
-	a := &attempt{cfg: c.cfg, d: d, nexthop: d.Req.Nexthop, tlsLevel: c.level, kept: map[int]bool{}}
+	a := &attempt{cfg: c.cfg, d: d, nexthop: d.Req.Nexthop, tlsLevel: c.level, kept: map[int]bool{}, cache: c.cache}
 	if c.cfg.LMTP && strings.HasPrefix(a.nexthop, "unix:") {
 		a.deliverUnix(ctx, strings.TrimPrefix(a.nexthop, "unix:"))
 	} else {
@@ -72,17 +76,22 @@ func (a *attempt) deliverUnix(ctx context.Context, path string) {
 		a.tlsLevel = tlsNone
 	}
 	a.nexthopDomain = a.cfg.MyHostname
-	s, dsn := a.connectUnix(ctx, path)
-	if dsn != nil {
-		a.why = dsn
-		return
+	a.cachePolicy()
+	s := a.reuse(path, 0)
+	if s == nil {
+		var dsn *deliver.DSN
+		if s, dsn = a.connectUnix(ctx, path); dsn != nil {
+			a.why = dsn
+			return
+		}
+		a.final = true
+		if f := s.helo(false); f != nil {
+			s.close()
+			a.bulkFail(s, f)
+			return
+		}
 	}
 	a.final = true
-	if f := s.helo(false); f != nil {
-		s.close()
-		a.bulkFail(s, f)
-		return
-	}
 	a.session(ctx, s)
 }
 
@@ -142,22 +151,21 @@ func (a *attempt) servers(ctx context.Context, targets []Target, finalNexthop bo
 			a.cfg.warn("smtp_tls_wrappermode requires \"smtp_tls_security_level = encrypt\" (or stronger)")
 			continue
 		}
-		s, dsn := a.connectInet(ctx, targets[j], a.port)
-		if dsn != nil {
-			a.cfg.info("%s", dsn.Reason)
-			a.why = dsn
-			continue
-		}
-		a.final = finalNexthop && last
-		if f := s.helo(false); f != nil {
-			s.close()
-			if f.retryPlain {
+		a.cachePolicy()
+		s := a.reuse(targets[j].Addr.String(), a.port)
+		if s != nil {
+			s.host, s.best = targets[j].Host, targets[j].Best
+			s.namaddr = s.host + "[" + s.addr + "]"
+			s.namaddrport = s.namaddr + ":" + strconv.Itoa(a.port)
+		} else {
+			var retryPlain bool
+			if s, retryPlain = a.open(ctx, targets[j], finalNexthop && last); retryPlain {
 				a.tlsLevel, addrCount, j = tlsNone, addrCount-1, j-1
 				continue
 			}
-			a.bulkFail(s, f)
-			a.unkeep()
-			continue
+			if s == nil {
+				continue
+			}
 		}
 		sessCount++
 		if sessCount == a.cfg.MXSessionLimit {
@@ -172,13 +180,38 @@ func (a *attempt) servers(ctx context.Context, targets []Target, finalNexthop bo
 	}
 }
 
+// open connects to one target and runs the start of the session. It
+// returns nil when that failed (the failure is recorded), and
+// retryPlain when opportunistic TLS failed and the address is to be
+// tried again in plaintext.
+func (a *attempt) open(ctx context.Context, t Target, final bool) (s *session, retryPlain bool) {
+	s, dsn := a.connectInet(ctx, t, a.port)
+	if dsn != nil {
+		a.cfg.info("%s", dsn.Reason)
+		a.why = dsn
+		return nil, false
+	}
+	a.final = final
+	if f := s.helo(false); f != nil {
+		s.close()
+		if f.retryPlain {
+			return nil, true
+		}
+		a.bulkFail(s, f)
+		a.unkeep()
+		return nil, false
+	}
+	return s, false
+}
+
 // session runs the transaction on a session past its greeting and
 // closes it: QUIT after a clean end, a plain close after a failure.
 func (a *attempt) session(ctx context.Context, s *session) {
-	if a.xfer(ctx, s) {
-		s.quit()
-	} else {
+	switch {
+	case !a.xfer(ctx, s):
 		s.close()
+	case !a.keep(s):
+		s.quit()
 	}
 	a.unkeep()
 }

@@ -45,6 +45,7 @@ type Config struct {
 	QueueDir           string          // base of relative lmtp unix: paths
 	TLS                TLSConfig
 	SASL               *SASLConfig // nil: smtp_sasl_auth_enable = no (sasl.go)
+	Cache              CacheConfig // connection cache (cache.go)
 	Timeouts           Timeouts
 	Generic            *dict.Maps // smtp_generic_maps
 	GenericExt         bool       // "generic" in propagate_unmatched_extensions
@@ -108,6 +109,7 @@ func NewConfig(cfg *config.Config, lmtp bool) (*Config, error) {
 	c.Timeouts = r.timeouts(pfx, lmtp)
 	r.tlsSettings(c, pfx) // tls_params.go
 	r.sasl(c, pfx)        // sasl.go
+	r.cache(c, pfx)       // cache.go
 	r.generic(c, pfx)
 	if r.err != nil {
 		return nil, r.err
@@ -236,6 +238,9 @@ func Params(lmtp bool) []string {
 		"body_checks", "connection_cache_destinations", "reply_filter", "dns_reply_filter",
 		ehloWord(pfx) + "_keyword_address_maps", "pix_workaround_maps", "dns_support_level",
 		"send_xforward_command"} {
+		out = append(out, pfx+p)
+	}
+	for _, p := range cacheParams {
 		out = append(out, pfx+p)
 	}
 	return append(out, securityParams(pfx)...)

@@ -30,6 +30,8 @@ type session struct {
 	tlsState    *tls.ConnectionState
 	best        bool // best MX
 	reuse       int  // times used before
+	port        int  // TCP port; 0 for UNIX sockets
+	opened      time.Time
 }
 
 // features are the EHLO/LHLO keywords that matter.
@@ -93,7 +95,7 @@ func (a *attempt) bindAddr(network, address string) net.Addr {
 
 // connectInet opens a TCP session to t on port.
 func (a *attempt) connectInet(ctx context.Context, t Target, port int) (*session, *deliver.DSN) {
-	s := &session{a: a, host: t.Host, addr: t.Addr.String(), best: t.Best}
+	s := &session{a: a, host: t.Host, addr: t.Addr.String(), best: t.Best, port: port, opened: time.Now()}
 	s.namaddr = s.host + "[" + s.addr + "]"
 	s.namaddrport = s.namaddr + ":" + strconv.Itoa(port)
 	conn, err := a.dial(ctx, "tcp", net.JoinHostPort(s.addr, strconv.Itoa(port)))
@@ -108,7 +110,7 @@ func (a *attempt) connectInet(ctx context.Context, t Target, port int) (*session
 // connectUnix opens a session on a UNIX-domain socket; the host name
 // is $myhostname, as Postfix logs it.
 func (a *attempt) connectUnix(ctx context.Context, path string) (*session, *deliver.DSN) {
-	s := &session{a: a, host: a.cfg.MyHostname, addr: path, best: true}
+	s := &session{a: a, host: a.cfg.MyHostname, addr: path, best: true, opened: time.Now()}
 	s.namaddr = s.host + "[" + path + "]"
 	s.namaddrport = s.namaddr
 	full := path
