@@ -22,10 +22,16 @@ var (
 	client *smtpclient.Client
 )
 
+// sessions is how many delivery requests one process handles at once,
+// within its share of the transport's maxproc (pkg/server
+// Options.Sessions; docs/performance.md).
+const sessions = 100
+
 func main() {
 	server.RunSingle(server.Options{
-		Params:  append(smtpclient.Params(lmtp), deliver.Params...),
-		PreInit: open,
+		Params:   append(smtpclient.Params(lmtp), deliver.Params...),
+		PreInit:  open,
+		Sessions: sessions,
 	}, serve)
 }
 

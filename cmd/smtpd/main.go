@@ -19,10 +19,16 @@ import (
 
 var service *smtpd.Server
 
+// sessions is how many SMTP sessions one smtpd process serves at once,
+// within its share of the service's maxproc (pkg/server Options.Sessions;
+// docs/performance.md has the measurements behind the number).
+const sessions = 100
+
 func main() {
 	server.RunSingle(server.Options{
-		Params:  append(append([]string{}, smtpd.Params...), cleanup.Params...),
-		PreInit: open,
+		Params:   append(append([]string{}, smtpd.Params...), cleanup.Params...),
+		PreInit:  open,
+		Sessions: sessions,
 	}, func(_ *server.Server, c net.Conn) { service.Serve(c) })
 }
 
