@@ -10,7 +10,7 @@ import (
 // lower layer never imports one of a higher layer.
 func TestLayers(t *testing.T) {
 	layer := map[string]int{
-		"config": 0, "maillog": 0, "server": 0, "master": 0, "attr": 0, "smtperr": 0,
+		"config": 0, "maillog": 0, "server": 0, "master": 0, "attr": 0, "smtperr": 0, "getopt": 0,
 		"addr": 1, "dict": 1, "queue": 1, "tlsconf": 1,
 	}
 	const prefix = "github.com/postern/postern/pkg/"

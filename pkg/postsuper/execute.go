@@ -1,6 +1,7 @@
 package postsuper
 
 import (
+	"github.com/postern/postern/pkg/getopt"
 	"github.com/postern/postern/pkg/maillog"
 )
 
@@ -28,15 +29,15 @@ const (
 )
 
 // actionOf maps an option to its action; ALL selects the mass form.
-func actionOf(o option) int {
-	all := o.arg == "ALL"
+func actionOf(o getopt.Opt) int {
+	all := o.Arg == "ALL"
 	pick := func(one, many int) int {
 		if all {
 			return many
 		}
 		return one
 	}
-	switch o.c {
+	switch o.C {
 	case 'd':
 		return pick(actDeleteOne, actDeleteAll)
 	case 'e':
@@ -61,7 +62,7 @@ func actionOf(o option) int {
 
 // execute runs the repair pass, then each operation in command-line
 // order, then reports.
-func (p *prog) execute(opts []option, queues []string) error {
+func (p *prog) execute(opts []getopt.Opt, queues []string) error {
 	for _, o := range opts {
 		p.actions |= actionOf(o)
 	}
@@ -109,7 +110,7 @@ func (p *prog) incomplete(err error) error {
 }
 
 // operate runs one option: ALL, "-" (IDs on stdin) or one ID.
-func (p *prog) operate(o option, queues []string) error {
+func (p *prog) operate(o getopt.Opt, queues []string) error {
 	ops := map[byte]struct {
 		one  byID
 		mass int
@@ -118,17 +119,17 @@ func (p *prog) operate(o option, queues []string) error {
 		'f': {p.expRelOne, actExpRelAll}, 'h': {p.holdOne, actHoldAll},
 		'H': {p.releaseOne, actReleaseAll}, 'r': {p.requeueOne, actRequeueAll},
 	}
-	op, ok := ops[o.c]
+	op, ok := ops[o.C]
 	if !ok {
 		return nil // c, p, s, S, v: done already
 	}
-	switch o.arg {
+	switch o.Arg {
 	case "ALL":
 		return p.super(queues, op.mass)
 	case "-":
 		return p.stream(op.one, queues)
 	}
-	return op.one(queues, o.arg)
+	return op.one(queues, o.Arg)
 }
 
 // report writes the summaries of the operations asked for.

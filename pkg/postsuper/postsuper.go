@@ -41,9 +41,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/postern/postern/pkg/config"
+	"github.com/postern/postern/pkg/getopt"
 	"github.com/postern/postern/pkg/maillog"
 	"github.com/postern/postern/pkg/queue"
 )
@@ -141,63 +141,27 @@ func (p *prog) run() error {
 	return p.execute(opts, queues)
 }
 
-// option is one command-line option in order.
-type option struct {
-	c   byte
-	arg string
-}
-
 // parse reads "c:d:e:f:h:H:pr:sSv" (GETOPT: options stop at the first
 // operand) and returns the options and the queue operands.
-func (p *prog) parse() ([]option, []string, error) {
-	args := p.env.Args[1:]
-	var opts []option
-	i := 0
-	for ; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			i++
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			break
-		}
-		for j := 1; j < len(a); j++ {
-			c := a[j]
-			switch {
-			case strings.IndexByte("pSsv", c) >= 0:
-				opts = append(opts, option{c: c})
-				continue
-			case strings.IndexByte("cdefhHr", c) < 0:
-				fmt.Fprintf(p.env.Stderr, "postsuper: invalid option -- '%c'\n", c)
-				return nil, nil, fatalf("%s", usage)
-			}
-			arg := a[j+1:]
-			if arg == "" {
-				if i+1 >= len(args) {
-					fmt.Fprintf(p.env.Stderr, "postsuper: option requires an argument -- '%c'\n", c)
-					return nil, nil, fatalf("%s", usage)
-				}
-				i++
-				arg = args[i]
-			}
-			opts = append(opts, option{c, arg})
-			break
-		}
+func (p *prog) parse() ([]getopt.Opt, []string, error) {
+	opts, queues, err := getopt.Parse(p.env.Args[1:], "c:d:e:f:h:H:pr:sSv")
+	if err != nil {
+		fmt.Fprintf(p.env.Stderr, "postsuper: %s\n", err)
+		return nil, nil, fatalf("%s", usage)
 	}
-	return opts, args[i:], nil
+	return opts, queues, nil
 }
 
 // setup reads main.cf (-c must be absolute), starts logging, enters the
 // queue directory and drops privileges.
-func (p *prog) setup(opts []option) error {
+func (p *prog) setup(opts []getopt.Opt) error {
 	dir := ""
 	for _, o := range opts {
-		if o.c == 'c' {
-			if !filepath.IsAbs(o.arg) {
+		if o.C == 'c' {
+			if !filepath.IsAbs(o.Arg) {
 				return fatalf("-c requires absolute pathname")
 			}
-			dir = o.arg
+			dir = o.Arg
 		}
 	}
 	cfg, err := config.Load(config.ConfigDir(dir))

@@ -2,6 +2,7 @@ package mapcmd
 
 import (
 	"github.com/postern/postern/pkg/dict"
+	"github.com/postern/postern/pkg/getopt"
 )
 
 // tool describes what differs between postmap and postalias.
@@ -42,7 +43,7 @@ type settings struct {
 
 func parseArgs(p *prog, t tool, args []string) (*settings, error) {
 	s := &settings{flags: dict.DupWarn | dict.FoldFix, keepOwner: true, savePerm: true}
-	opts, rest, err := getopt(args[1:], t.spec)
+	opts, rest, err := getopt.Parse(args[1:], t.spec)
 	if err != nil {
 		p.env.Stderr.Write([]byte(p.name + ": " + err.Error() + "\n"))
 		return nil, fatalf("usage: %s %s", p.name, t.usage)
@@ -56,8 +57,8 @@ func parseArgs(p *prog, t tool, args []string) (*settings, error) {
 	return s, nil
 }
 
-func (s *settings) apply(o opt, t tool) error {
-	switch o.c {
+func (s *settings) apply(o getopt.Opt, t tool) error {
+	switch o.C {
 	case 'b':
 		s.bodyKey = true
 	case 'h':
@@ -65,15 +66,15 @@ func (s *settings) apply(o opt, t tool) error {
 	case 'm':
 		s.mimeKey = true
 	case 'c':
-		s.configDir = o.arg
+		s.configDir = o.Arg
 	case 'd', 'q':
 		if s.seq || s.hasQuery || s.hasDel {
 			return fatalf("%s", t.conflict)
 		}
-		if o.c == 'd' {
-			s.delkey, s.hasDel = o.arg, true
+		if o.C == 'd' {
+			s.delkey, s.hasDel = o.Arg, true
 		} else {
-			s.query, s.hasQuery = o.arg, true
+			s.query, s.hasQuery = o.Arg, true
 		}
 	case 's':
 		if s.hasQuery || s.hasDel {
