@@ -1,7 +1,7 @@
 // Package getopt parses POSIX command-line options the way Postfix's
 // commands do with GETOPT (glibc getopt(3) in "+" mode: options stop at
-// the first operand or after "--"), for postmap, postalias and
-// postsuper.
+// the first operand or after "--"), for postmap, postalias,
+// postsuper and postqueue.
 package getopt
 
 import "fmt"

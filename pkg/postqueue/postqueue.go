@@ -43,6 +43,7 @@ import (
 	"syscall"
 
 	"github.com/postern/postern/pkg/config"
+	"github.com/postern/postern/pkg/getopt"
 	"github.com/postern/postern/pkg/maillog"
 )
 
@@ -182,54 +183,26 @@ func (c *cmd) run() error {
 func parseArgs(args []string) (mode, string, error) {
 	var m mode
 	dir := ""
-	set := func(op byte, arg string) error {
-		if m.op != 0 {
-			return fail(usage)
-		}
-		m = mode{op: op, arg: arg}
-		return nil
+	if len(args) == 0 {
+		return m, "", fail(usage)
 	}
-	i := 1
-	for ; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			i++
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			break
-		}
-		for j := 1; j < len(a); j++ {
-			o := a[j]
-			switch o {
-			case 'f', 'j', 'p':
-				if err := set(o, ""); err != nil {
-					return m, "", err
-				}
-				continue
-			case 'v':
-				continue
-			case 'c', 'i', 's':
-			default:
+	opts, rest, err := getopt.Parse(args[1:], "c:fi:jps:v")
+	if err != nil {
+		return m, "", fail(usage)
+	}
+	for _, o := range opts {
+		switch o.C {
+		case 'v':
+		case 'c':
+			dir = o.Arg
+		default:
+			if m.op != 0 {
 				return m, "", fail(usage)
 			}
-			arg := a[j+1:]
-			if arg == "" {
-				if i+1 >= len(args) {
-					return m, "", fail(usage)
-				}
-				i++
-				arg = args[i]
-			}
-			if o == 'c' {
-				dir = arg
-			} else if err := set(o, arg); err != nil {
-				return m, "", err
-			}
-			break
+			m = mode{op: o.C, arg: o.Arg}
 		}
 	}
-	if i < len(args) || m.op == 0 {
+	if len(rest) > 0 || m.op == 0 {
 		return m, "", fail(usage)
 	}
 	return m, dir, nil
