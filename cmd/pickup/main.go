@@ -43,10 +43,7 @@ func open(s *server.Server) error {
 	if len(s.Args) > 0 {
 		return fmt.Errorf("unexpected command-line argument: %s", s.Args[0])
 	}
-	dir := s.Config.Get("queue_directory")
-	if s.Chroot && os.Geteuid() == 0 {
-		dir = "/" // the skeleton chroots into $queue_directory after PreInit
-	}
+	dir := s.QueueDir() // the skeleton chroots into $queue_directory after PreInit
 	layout, err := queue.NewLayoutIn(s.Config, dir)
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/postern/postern/pkg/maillog"
 	"github.com/postern/postern/pkg/qmgr"
@@ -33,10 +32,7 @@ func open(s *server.Server) error {
 	if len(s.Args) > 0 {
 		return fmt.Errorf("unexpected command-line argument: %s", s.Args[0])
 	}
-	dir := s.Config.Get("queue_directory")
-	if s.Chroot && os.Geteuid() == 0 {
-		dir = "/" // the skeleton chroots into $queue_directory after PreInit
-	}
+	dir := s.QueueDir() // the skeleton chroots into $queue_directory after PreInit
 	var err error
 	daemon, err = qmgr.NewDaemon(s.Config, dir)
 	return err
