@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/postern/postern/pkg/config/cstr"
 )
 
 // LookupFunc returns a parameter's raw (unexpanded) value and whether it is
@@ -52,18 +50,6 @@ func ScanNames(s string, visit func(name string)) {
 		return "", false
 	}
 	MacExpand(s, MacScan, lookup, func(string, ...any) {})
-}
-
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !cstr.IsDigit(s[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // parseCompatLevel converts "major[.minor[.patch]]" into one comparable

@@ -414,7 +414,7 @@ func relopDelta(l, r, suffix string, warn func(string, ...any)) (int64, bool) {
 		}
 		return a - b, false
 	}
-	if allDigits(l) && allDigits(r) {
+	if cstr.AllDigits(l) && cstr.AllDigits(r) {
 		a, ok1 := strtol(l)
 		b, ok2 := strtol(r)
 		// XXX: Postfix makes an overflow fatal right here; Postern warns

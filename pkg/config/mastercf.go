@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/postern/postern/pkg/config/cstr"
 )
 
 // master.cf as Postfix's master/master_ent.c and postconf/postconf_master.c
@@ -108,7 +110,7 @@ func parseService(text string) (*Service, error) {
 	return s, nil
 }
 
-func isDigits(s string) bool { return allDigits(s) }
+func isDigits(s string) bool { return cstr.AllDigits(s) }
 
 // restAfterFields returns text after its first n white-space separated fields.
 func restAfterFields(text string, n int) string {

@@ -25,19 +25,6 @@ func trimSpaceRight(s string) string {
 	return s[:e]
 }
 
-// allDigits is util/alldig.c: non-empty and all digits.
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !cstr.IsDigit(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // splitNameVal is util/split_nameval.c: "name = value" with white space
 // around both trimmed; the error texts are Postfix's.
 func splitNameVal(buf string) (name, value, errText string) {

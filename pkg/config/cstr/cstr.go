@@ -59,3 +59,16 @@ func Strcspn(s, set string) int {
 	}
 	return i
 }
+
+// AllDigits is util/alldig.c: s is not empty and all ASCII digits.
+func AllDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !IsDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
