@@ -1,0 +1,44 @@
+package deliver
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/postern/postern/pkg/maillog"
+	"github.com/postern/postern/pkg/server"
+)
+
+// Program is the main() of a delivery agent that takes no arguments
+// (discard(8), error(8), lmtp(8)): the single-threaded skeleton refuses
+// command-line arguments, runs Open before the privilege drop
+// (pre_init) and then serves qmgr's requests (Serve) with the Env and
+// Agent that Open returned, logging a failed request as a warning.
+type Program struct {
+	Params []string // the main.cf parameters the agent reads
+	// Open reads the configuration and opens what the agent needs.
+	Open func(s *server.Server) (*Env, Agent, error)
+
+	env   *Env
+	agent Agent
+}
+
+// Run serves delivery requests; it does not return.
+func (p *Program) Run() {
+	server.RunSingle(server.Options{Params: p.Params, PreInit: p.preInit}, p.serve)
+}
+
+func (p *Program) preInit(s *server.Server) error {
+	if len(s.Args) > 0 {
+		return fmt.Errorf("unexpected command-line argument: %s", s.Args[0])
+	}
+	var err error
+	p.env, p.agent, err = p.Open(s)
+	return err
+}
+
+func (p *Program) serve(_ *server.Server, c net.Conn) {
+	if err := Serve(context.Background(), c, p.env, p.agent); err != nil {
+		maillog.Warn("%v", err)
+	}
+}
