@@ -10,14 +10,19 @@ import (
 )
 
 // Program is the main() of a delivery agent that takes no arguments
-// (discard(8), error(8), lmtp(8)): the single-threaded skeleton refuses
-// command-line arguments, runs Open before the privilege drop
-// (pre_init) and then serves qmgr's requests (Serve) with the Env and
-// Agent that Open returned, logging a failed request as a warning.
+// (discard(8), error(8), lmtp(8), local(8), virtual(8)): the
+// single-threaded skeleton refuses command-line arguments, runs Open
+// before the privilege drop (pre_init) and PostInit after it, and then
+// serves qmgr's requests (Serve) with the Env and Agent that Open
+// returned, logging a failed request as a warning.
 type Program struct {
 	Params []string // the main.cf parameters the agent reads
 	// Open reads the configuration and opens what the agent needs.
 	Open func(s *server.Server) (*Env, Agent, error)
+	// PostInit, when set, runs after the privilege drop (post_init).
+	PostInit func(s *server.Server) error
+	// Privileged keeps root privileges until PostInit (server.Options).
+	Privileged bool
 
 	env   *Env
 	agent Agent
@@ -25,7 +30,8 @@ type Program struct {
 
 // Run serves delivery requests; it does not return.
 func (p *Program) Run() {
-	server.RunSingle(server.Options{Params: p.Params, PreInit: p.preInit}, p.serve)
+	server.RunSingle(server.Options{Params: p.Params, PreInit: p.preInit, PostInit: p.PostInit,
+		Privileged: p.Privileged}, p.serve)
 }
 
 func (p *Program) preInit(s *server.Server) error {

@@ -2,11 +2,8 @@ package mailbox
 
 import (
 	"context"
-	"fmt"
-	"net"
 
 	"github.com/postern/postern/pkg/deliver"
-	"github.com/postern/postern/pkg/maillog"
 	"github.com/postern/postern/pkg/server"
 )
 
@@ -20,9 +17,9 @@ type Agent interface {
 // AgentMain is the main() of local(8) and virtual(8), which differ only
 // in their parameters, their file size limit and when they create their
 // agent. The program is also the mailbox helper (HelperArg). It starts
-// as root on its service socket under the single-threaded skeleton;
-// before it serves it runs as $mail_owner, keeping the means to start
-// helpers as recipients (DropTo).
+// as root on its service socket (deliver.Program); before it serves it
+// runs as $mail_owner, keeping the means to start helpers as recipients
+// (DropTo).
 type AgentMain struct {
 	// Params are the agent's own parameters (deliver.Params come first).
 	Params []string
@@ -43,33 +40,37 @@ func (m *AgentMain) Run() {
 	if IsHelper() {
 		HelperMain()
 	}
-	server.RunSingle(server.Options{
+	p := &deliver.Program{
 		Params:     append(append([]string{}, deliver.Params...), m.Params...),
-		PreInit:    m.preInit,
+		Open:       m.preInit,
 		PostInit:   m.postInit,
 		Privileged: true,
-	}, m.serve)
+	}
+	p.Run()
 }
 
 // preInit reads the configuration as root and sets the file size limit.
-func (m *AgentMain) preInit(s *server.Server) error {
-	if len(s.Args) > 0 {
-		return fmt.Errorf("unexpected command-line argument: %s", s.Args[0])
-	}
+func (m *AgentMain) preInit(s *server.Server) (*deliver.Env, deliver.Agent, error) {
 	var err error
 	if m.env, err = deliver.NewEnv(s.Config, s.QueueDir()); err != nil {
-		return err
+		return nil, nil, err
 	}
 	if m.Open != nil {
 		if m.agent, err = m.Open(s, m.env); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	limit, err := s.Config.Long(m.LimitParam)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	return SetFileLimit(limit)
+	return m.env, deliver.AgentFunc(m.deliver), SetFileLimit(limit)
+}
+
+// deliver hands a request to the agent, which Drop may create only
+// after preInit.
+func (m *AgentMain) deliver(ctx context.Context, d *deliver.Delivery) error {
+	return m.agent.Deliver(ctx, d)
 }
 
 // postInit runs as $mail_owner from now on.
@@ -89,10 +90,4 @@ func (m *AgentMain) postInit(s *server.Server) error {
 	}
 	m.agent.SetPrivs(privs)
 	return nil
-}
-
-func (m *AgentMain) serve(_ *server.Server, c net.Conn) {
-	if err := deliver.Serve(context.Background(), c, m.env, m.agent); err != nil {
-		maillog.Warn("%v", err)
-	}
 }
