@@ -7,8 +7,6 @@
 package main
 
 import (
-	"context"
-	"net"
 	"os"
 
 	"github.com/postern/postern/pkg/deliver"
@@ -18,27 +16,24 @@ import (
 	"github.com/postern/postern/pkg/server"
 )
 
-var (
-	env   *deliver.Env
-	agent *pipe.Agent
-)
+var agent *pipe.Agent
 
 func main() {
-	server.RunSingle(server.Options{Params: pipe.Params, PreInit: preInit, PostInit: postInit,
-		Privileged: true}, serve)
+	p := &deliver.Program{Params: pipe.Params, Open: preInit, PostInit: postInit, Privileged: true, Args: true}
+	p.Run()
 }
 
-func preInit(s *server.Server) error {
-	var err error
-	if env, err = deliver.NewEnv(s.Config, s.QueueDir()); err != nil {
-		return err
+func preInit(s *server.Server) (*deliver.Env, deliver.Agent, error) {
+	env, err := deliver.NewEnv(s.Config, s.QueueDir())
+	if err != nil {
+		return nil, nil, err
 	}
 	agent, err = pipe.NewAgent(s.Config, s.Service, s.Args, os.Geteuid() == 0)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	agent.Warn, agent.Fatal = maillog.Warn, maillog.Fatal
-	return nil
+	return env, agent, nil
 }
 
 // postInit keeps root as the real user but works as the mail system
@@ -50,10 +45,4 @@ func postInit(s *server.Server) error {
 	privs, err := mailbox.DropTo(agent.Ident.OwnerUID, agent.Ident.OwnerGID)
 	agent.Privs = privs
 	return err
-}
-
-func serve(_ *server.Server, c net.Conn) {
-	if err := deliver.Serve(context.Background(), c, env, agent); err != nil {
-		maillog.Warn("%v", err)
-	}
 }

@@ -9,9 +9,9 @@ import (
 	"github.com/postern/postern/pkg/server"
 )
 
-// Program is the main() of a delivery agent that takes no arguments
-// (discard(8), error(8), lmtp(8), local(8), virtual(8)): the
-// single-threaded skeleton refuses command-line arguments, runs Open
+// Program is the main() of a delivery agent (discard(8), error(8),
+// lmtp(8), local(8), virtual(8), pipe(8)): the single-threaded skeleton
+// refuses command-line arguments unless Args is set, runs Open
 // before the privilege drop (pre_init) and PostInit after it, and then
 // serves qmgr's requests (Serve) with the Env and Agent that Open
 // returned, logging a failed request as a warning.
@@ -23,6 +23,9 @@ type Program struct {
 	PostInit func(s *server.Server) error
 	// Privileged keeps root privileges until PostInit (server.Options).
 	Privileged bool
+	// Args lets Open read the command-line arguments (pipe's
+	// attributes); without it any argument is an error.
+	Args bool
 
 	env   *Env
 	agent Agent
@@ -35,7 +38,7 @@ func (p *Program) Run() {
 }
 
 func (p *Program) preInit(s *server.Server) error {
-	if len(s.Args) > 0 {
+	if len(s.Args) > 0 && !p.Args {
 		return fmt.Errorf("unexpected command-line argument: %s", s.Args[0])
 	}
 	var err error
