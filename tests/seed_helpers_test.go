@@ -325,3 +325,46 @@ func (h *seedHost) enableSubmission(t *testing.T, opts ...string) {
 		t.Fatal(err)
 	}
 }
+
+// smtpOnPortOnly rewrites the smtp service of master.cf from
+// 127.0.0.1:PORT to PORT, so that inet_interfaces decides the addresses
+// it listens on, as for the installed "smtp inet" entry.
+func (h *seedHost) smtpOnPortOnly(t *testing.T) {
+	t.Helper()
+	path := filepath.Join(h.inst.ConfigDir, "master.cf")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(h.inst.Ports["smtp"])
+	re := regexp.MustCompile(`(?m)^127\.0\.0\.1:` + port + `(\s+inet\s)`)
+	if !re.Match(data) {
+		t.Fatalf("no smtp service on 127.0.0.1:%s in master.cf", port)
+	}
+	if err := os.WriteFile(path, re.ReplaceAll(data, []byte(port+"$1")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// listenAddrs lists the IPv4 addresses with a listening TCP socket on
+// the smtp service's port (from /proc/net/tcp).
+func (h *seedHost) listenAddrs(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	suffix := fmt.Sprintf(":%04X", h.inst.Ports["smtp"])
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 || f[3] != "0A" || !strings.HasSuffix(f[1], suffix) {
+			continue
+		}
+		hexIP := strings.TrimSuffix(f[1], suffix)
+		v, _ := strconv.ParseUint(hexIP, 16, 32)
+		// /proc/net/tcp holds the address in host (little-endian) order.
+		out = append(out, net.IPv4(byte(v), byte(v>>8), byte(v>>16), byte(v>>24)).String())
+	}
+	return out
+}

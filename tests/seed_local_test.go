@@ -36,6 +36,7 @@ func seedLocalServer(t *testing.T, h *seedHost) {
 func TestSeedLocalServer(t *testing.T) {
 	h := newSeedHost(t)
 	u := h.seedUser(t, "s1")
+	h.smtpOnPortOnly(t)
 	seedLocalServer(t, h)
 	if got := h.must(t, "postconf", "myorigin", "mydestination"); got !=
 		"myorigin = $mydomain\nmydestination = $myhostname, localhost.$mydomain, localhost, $mydomain\n" {
@@ -45,6 +46,9 @@ func TestSeedLocalServer(t *testing.T) {
 		t.Errorf("postconf -x -h mydestination: %q", got)
 	}
 	h.start(t)
+	if got := h.listenAddrs(t); len(got) != 1 || got[0] != "0.0.0.0" {
+		t.Errorf("with inet_interfaces = all the smtp service listens on %v, want 0.0.0.0", got)
+	}
 	// systemctl status postfix; postfix status logs (stderr only on a
 	// terminal, as postfix-script's postlog).
 	h.must(t, "postfix", "status")
@@ -163,6 +167,7 @@ func TestSeedTLS(t *testing.T) {
 func TestSeedNullClient(t *testing.T) {
 	h := newSeedHost(t)
 	sink := startE2ESink(t, 0)
+	h.smtpOnPortOnly(t)
 	h.postconf(t, "myhostname = client.example.com", "mydomain = example.com")
 	// The guide: relayhost = [mail.example.com]; the mail server is
 	// the smtp-sink on a loopback port.
@@ -172,6 +177,9 @@ func TestSeedNullClient(t *testing.T) {
 	h.postconf(t, "mydestination =")
 	h.postconf(t, "local_transport = error:local delivery is disabled")
 	h.start(t)
+	if got := h.listenAddrs(t); len(got) != 1 || got[0] != "127.0.0.1" {
+		t.Errorf("with inet_interfaces = loopback-only the smtp service listens on %v, want 127.0.0.1", got)
+	}
 
 	h.mail(t, "Null client", "admin@example.com", "This is a test message")
 	h.waitLog(t, `postfix/smtp\[\d+\]: [0-9A-F]+: to=<admin@example\.com>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:`+sink.port()+`, delay=[0-9.]+, delays=[0-9./]+, dsn=2\.0\.0, status=sent \(250 `)
