@@ -8,6 +8,7 @@ package tests
 
 import (
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"syscall"
@@ -45,6 +46,7 @@ func TestSeedLocalServer(t *testing.T) {
 	if got := h.must(t, "postconf", "-x", "-h", "mydestination"); got != "smtp.example.com, localhost.example.com, localhost, example.com\n" {
 		t.Errorf("postconf -x -h mydestination: %q", got)
 	}
+	seedPostconfOracle(t, h, "-n")
 	h.start(t)
 	if got := h.listenAddrs(t); len(got) != 1 || got[0] != "0.0.0.0" {
 		t.Errorf("with inet_interfaces = all the smtp service listens on %v, want 0.0.0.0", got)
@@ -197,4 +199,26 @@ func TestSeedNullClient(t *testing.T) {
 		t.Errorf("unqualified names did not get $myorigin:\n%s", cron)
 	}
 	h.waitLog(t, `postfix/qmgr\[\d+\]: [0-9A-F]+: removed`)
+}
+
+// seedPostconfOracle compares what Postern's postconf prints on standard
+// output with the real Postfix's postconf on the same main.cf.
+func seedPostconfOracle(t *testing.T, h *seedHost, args ...string) {
+	t.Helper()
+	if _, err := os.Stat("/usr/sbin/postconf"); err != nil {
+		t.Log("no /usr/sbin/postconf: postconf not compared")
+		return
+	}
+	cmd := exec.Command(h.program("postconf"), append([]string{"-c", h.inst.ConfigDir}, args...)...)
+	ours, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("postconf %v: %v", args, err)
+	}
+	theirs, err := exec.Command("/usr/sbin/postconf", append([]string{"-c", h.inst.ConfigDir}, args...)...).Output()
+	if err != nil {
+		t.Fatalf("Postfix's postconf %v: %v", args, err)
+	}
+	if string(ours) != string(theirs) {
+		t.Errorf("postconf %v differs\nPostern:\n%s\nPostfix:\n%s", args, ours, theirs)
+	}
 }
