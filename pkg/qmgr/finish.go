@@ -116,7 +116,8 @@ func (m *Manager) dispose(msg *message) {
 		}
 		return
 	}
-	if err := os.Remove(msg.path); err != nil {
+	// The file goes to the recycle directory for reuse (pkg/queue).
+	if err := m.deps.Layout.Recycle(msg.path); err != nil {
 		m.deps.Log.Warn("%s: remove %s from %s: %v", msg.id, msg.id, queue.Active, err)
 		return
 	}

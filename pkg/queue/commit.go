@@ -55,6 +55,12 @@ func (w *Writer) finish() error {
 			w.err = fmt.Errorf("write queue file %s: %w", w.tmp, err)
 		}
 	}
+	if w.err == nil && w.reused {
+		// A recycled file keeps its old length until here.
+		if err := w.f.Truncate(w.off); err != nil {
+			w.err = fmt.Errorf("truncate queue file %s: %w", w.tmp, err)
+		}
+	}
 	if w.err != nil {
 		return w.err
 	}

@@ -79,6 +79,7 @@ var Dirs = []Dir{
 	{Trace, 0o700},
 	{Flush, 0o700},
 	{Saved, 0o700},
+	{Recycle, 0o700},
 	{Pid, 0o755},
 	{Public, 0o710 | os.ModeSetgid},
 	{Private, 0o700},
@@ -104,6 +105,8 @@ type Layout struct {
 	HashNames map[string]bool // hash_queue_names, lower case
 	HashDepth int             // hash_queue_depth (1..16)
 	LongIDs   bool            // enable_long_queue_ids
+
+	rec *recycler // file recycling state of this process (recycle.go)
 }
 
 // NewLayout reads queue_directory, hash_queue_names, hash_queue_depth and
@@ -138,7 +141,7 @@ func NewLayoutFrom(dir string, hashNames []string, depth int, longIDs bool) (*La
 	if depth < 1 || depth > 16 {
 		return nil, fmt.Errorf("invalid hash_queue_depth: %d (must be 1..16)", depth)
 	}
-	l := &Layout{Dir: dir, HashNames: map[string]bool{}, HashDepth: depth, LongIDs: longIDs}
+	l := &Layout{Dir: dir, HashNames: map[string]bool{}, HashDepth: depth, LongIDs: longIDs, rec: &recycler{limit: RecycleLimit}}
 	for _, n := range hashNames {
 		l.HashNames[strings.ToLower(n)] = true
 	}

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -35,6 +33,7 @@ type Writer struct {
 	warn    time.Time
 	msgSize int64 // SetMessageSize; -1 = not set
 	scratch []byte
+	reused  bool // a recycled file: cut it to size at Commit
 }
 
 const (
@@ -48,19 +47,31 @@ const (
 // and fixes its queue ID from the creation time and the inode
 // (mail_queue_enter()). The file stays under its temporary name, invisible
 // to queue scanners, until Commit.
+//
+// A recycled file (recycle.go) is taken when there is one; its inode
+// fixes the queue ID the same way.
 func (l *Layout) Create() (*Writer, error) {
 	dir := l.QueueDir(Incoming)
+	now := time.Now()
+	tmp := tmpName(dir, now)
+	if f := l.claim(tmp); f != nil {
+		w, err := newWriter(l, f, tmp, now)
+		if w != nil {
+			w.reused = true
+		}
+		return w, err
+	}
 	for tries := 0; ; tries++ {
-		now := time.Now()
-		tmp := filepath.Join(dir, strconv.Itoa(now.Nanosecond()/1000)+"."+pidString)
-		f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, ModeIncomplete)
-		if errors.Is(err, os.ErrExist) && tries < 1000 {
+		fd, err := unix.Open(tmp, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, uint32(ModeIncomplete))
+		if errors.Is(err, unix.EEXIST) && tries < 1000 {
+			now = time.Now()
+			tmp = tmpName(dir, now)
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("create file %s: %w", tmp, err)
+			return nil, fmt.Errorf("create file %s: %w", tmp, &os.PathError{Op: "open", Path: tmp, Err: err})
 		}
-		return newWriter(l, f, tmp, now)
+		return newWriter(l, os.NewFile(uintptr(fd), tmp), tmp, now)
 	}
 }
 

@@ -180,7 +180,7 @@ func (c *cmd) walk(root string, fn func(string, *syscall.Stat_t)) {
 }
 
 func (c *cmd) checkQueueOwner(uid int, name string) {
-	mine := []string{"saved", "incoming", "active", "defer", "deferred", "bounce", "hold", "trace", "corrupt", "public", "private", "flush"}
+	mine := []string{"saved", "incoming", "active", "defer", "deferred", "bounce", "hold", "trace", "corrupt", "public", "private", "flush", "recycle"}
 	for _, d := range mine {
 		c.walk(c.qdir+"/"+d, func(p string, st *syscall.Stat_t) {
 			t := st.Mode & syscall.S_IFMT

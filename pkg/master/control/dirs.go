@@ -27,7 +27,10 @@ type entry struct {
 	recursive bool // 'r': set-permissions applies the owner to the contents
 }
 
-var queueDirs = []string{"active", "bounce", "corrupt", "defer", "deferred", "flush", "hold", "incoming", "saved", "trace"}
+// queueDirs are the queue directories owned by $mail_owner, mode 0700:
+// Postfix's, plus Postern's recycle directory of finished message files
+// waiting to be reused (pkg/queue recycle.go).
+var queueDirs = []string{"active", "bounce", "corrupt", "defer", "deferred", "flush", "hold", "incoming", "recycle", "saved", "trace"}
 
 func postfixFiles() []entry {
 	e := []entry{
