@@ -4,16 +4,17 @@ import (
 	"bufio"
 	"io"
 	"strings"
-	"time"
 )
 
 // sendContent sends the message from the queue file: LF line ends become
 // CRLF, a leading dot is doubled (RFC 5321 4.5.2), lines longer than
 // smtp_line_length_limit are broken with CRLF SPACE, and with
 // smtp_generic_maps the address headers of the primary header are
-// rewritten.
+// rewritten. The end of the message stays in the output buffer, to go
+// out with the final dot.
 func (a *attempt) sendContent(s *session) *failure {
-	w := &textOut{s: s, limit: a.cfg.LineLimit, timeout: a.cfg.Timeouts.DataXfer, a: a}
+	s.out.timeout = a.cfg.Timeouts.DataXfer
+	w := &textOut{s: s, limit: a.cfg.LineLimit, a: a}
 	br := bufio.NewReaderSize(a.d.Content(), 64<<10)
 	inHeader := true
 	var hdr []string
@@ -47,10 +48,6 @@ func (a *attempt) sendContent(s *session) *failure {
 		}
 	}
 	w.header(hdr)
-	if w.err == nil {
-		s.conn.SetDeadline(time.Now().Add(w.timeout))
-		w.err = s.bw.Flush()
-	}
 	if w.err != nil {
 		return s.streamError(w.err, whereBody)
 	}
@@ -59,12 +56,11 @@ func (a *attempt) sendContent(s *session) *failure {
 
 // textOut writes message lines (smtp_text_out).
 type textOut struct {
-	s       *session
-	a       *attempt
-	limit   int
-	timeout time.Duration
-	err     error
-	logged  bool
+	s      *session
+	a      *attempt
+	limit  int
+	err    error
+	logged bool
 }
 
 // header writes one logical header, rewritten by smtp_generic_maps when
@@ -86,7 +82,6 @@ func (w *textOut) line(text string) {
 	if w.err != nil {
 		return
 	}
-	w.s.conn.SetDeadline(time.Now().Add(w.timeout))
 	bw := w.s.bw
 	space := w.limit
 	for {

@@ -20,7 +20,8 @@ type session struct {
 	a           *attempt
 	conn        net.Conn
 	br          *bufio.Reader
-	bw          *bufio.Writer
+	bw          *bufio.Writer // over out
+	out         timedWriter
 	host        string // server name: MX host, destination, or $myhostname for UNIX sockets
 	addr        string // server address or socket path
 	namaddr     string // host[addr]
@@ -126,10 +127,29 @@ func (a *attempt) connectUnix(ctx context.Context, path string) (*session, *deli
 	return s, nil
 }
 
+// writeBuffer is the session's output buffer: a small message and its
+// final dot go out in one write.
+const writeBuffer = 16 << 10
+
 func (s *session) setConn(conn net.Conn) {
 	s.conn = conn
 	s.br = bufio.NewReader(conn)
-	s.bw = bufio.NewWriter(conn)
+	s.out = timedWriter{conn: conn}
+	s.bw = bufio.NewWriterSize(&s.out, writeBuffer)
+}
+
+// timedWriter gives every write to the connection its own deadline, the
+// timeout of the stage being sent: Postfix's per-I/O stream timeouts.
+type timedWriter struct {
+	conn    net.Conn
+	timeout time.Duration
+}
+
+func (w *timedWriter) Write(p []byte) (int, error) {
+	if w.timeout > 0 {
+		w.conn.SetWriteDeadline(time.Now().Add(w.timeout))
+	}
+	return w.conn.Write(p)
 }
 
 // errnoText returns the strerror() text of a connection error.
@@ -162,9 +182,24 @@ func capitalize(s string) string {
 
 // command sends one command line.
 func (s *session) command(timeout time.Duration, where, format string, args ...any) *failure {
-	s.conn.SetDeadline(time.Now().Add(timeout))
-	fmt.Fprintf(s.bw, format, args...)
+	s.queue(format, args...)
+	return s.flush(timeout, where)
+}
+
+// queue adds a command line to the output buffer without sending it
+// (pipelining, RFC 2920).
+func (s *session) queue(format string, args ...any) {
+	if len(args) == 1 && format == "%s" {
+		s.bw.WriteString(args[0].(string))
+	} else {
+		fmt.Fprintf(s.bw, format, args...)
+	}
 	s.bw.WriteString("\r\n")
+}
+
+// flush sends what is buffered, each write within timeout.
+func (s *session) flush(timeout time.Duration, where string) *failure {
+	s.out.timeout = timeout
 	if err := s.bw.Flush(); err != nil {
 		return s.streamError(err, where)
 	}
@@ -173,7 +208,7 @@ func (s *session) command(timeout time.Duration, where, format string, args ...a
 
 // reply reads one reply.
 func (s *session) reply(timeout time.Duration, where string) (*Reply, *failure) {
-	s.conn.SetDeadline(time.Now().Add(timeout))
+	s.conn.SetReadDeadline(time.Now().Add(timeout))
 	r, err := readReply(s.br)
 	if err != nil {
 		return nil, s.streamError(err, where)

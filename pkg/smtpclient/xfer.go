@@ -28,7 +28,8 @@ func (s *session) said(r *Reply, command string) string {
 }
 
 // xfer runs one mail transaction (smtp_xfer) for the recipients left,
-// without pipelining. It returns false when the session is unusable.
+// pipelined when the server offers PIPELINING (pipeline.go). It returns
+// false when the session is unusable.
 func (a *attempt) xfer(ctx context.Context, s *session) bool {
 	t := a.cfg.Timeouts
 	rcpts := a.left()
@@ -40,6 +41,9 @@ func (a *attempt) xfer(ctx context.Context, s *session) bool {
 	}
 	a.d.Stats.ReuseCount = s.reuse
 	a.d.Stats.ConnSetup = time.Now()
+	if s.feat.pipelining {
+		return a.xferPipelined(ctx, s, rcpts)
+	}
 	r, f := s.chat(t.Mail, whereMail, "%s", a.mailCommand(s))
 	if f != nil {
 		a.bulkFail(s, f)
@@ -97,6 +101,13 @@ func (a *attempt) data(ctx context.Context, s *session, accepted []int) bool {
 		a.mesgFail(s, s.remoteDSN(r, "%s", s.said(r, "DATA command")))
 		return s.rset()
 	}
+	return a.message(s, accepted)
+}
+
+// message sends the content and the final dot after a 354 reply, and
+// reads the end-of-data reply or replies.
+func (a *attempt) message(s *session, accepted []int) bool {
+	t := a.cfg.Timeouts
 	if f := a.sendContent(s); f != nil {
 		a.bulkFail(s, f)
 		return false
@@ -108,7 +119,7 @@ func (a *attempt) data(ctx context.Context, s *session, accepted []int) bool {
 	if a.cfg.LMTP {
 		return a.lmtpReplies(s, accepted)
 	}
-	r, f = s.reply(t.DataDone, whereDot)
+	r, f := s.reply(t.DataDone, whereDot)
 	if f != nil {
 		a.bulkFail(s, f)
 		return false
