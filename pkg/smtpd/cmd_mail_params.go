@@ -45,6 +45,9 @@ func sizeParam(o *mailOpts, val string) string {
 	}
 	n, err := strconv.ParseInt(val, 10, 64)
 	if err != nil {
+		// smtpd.c stores off_cvt_string()'s -1 in state->msg_size: a
+		// later MAIL without SIZE= is not refused for the earlier one.
+		o.size = -1
 		return "552 5.3.4 Message size exceeds file system imposed limit"
 	}
 	o.size = n

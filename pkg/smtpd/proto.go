@@ -99,6 +99,12 @@ func (s *session) step() bool {
 	if !ok {
 		return false
 	}
+	// Postfix parses the command as a C string: a NUL ends it ("NOOP\0x"
+	// is NOOP, "MAIL FROM:<a\0b@c>" lacks its ">"). An address with a
+	// NUL in it never gets further.
+	if i := strings.IndexByte(line, 0); i >= 0 {
+		line = line[:i]
+	}
 	if s.p.smtputf8 && !utf8.ValidString(line) {
 		s.reply("500 5.5.2 Error: bad UTF-8 syntax")
 		s.errorCount++
