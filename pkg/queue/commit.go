@@ -116,7 +116,7 @@ func (w *Writer) publish(queue string) error {
 		}
 	}
 	durabilityStep("rename", dst)
-	if err := syncDir(dir); err != nil {
+	if err := syncDirShared(dir); err != nil {
 		// The file is complete but its name may not survive a crash:
 		// the caller must not acknowledge it, so take it back.
 		os.Remove(dst)
