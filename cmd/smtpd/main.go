@@ -12,6 +12,7 @@ import (
 	"os"
 
 	"github.com/postern/postern/pkg/cleanup"
+	"github.com/postern/postern/pkg/maillog"
 	"github.com/postern/postern/pkg/queue"
 	"github.com/postern/postern/pkg/server"
 	"github.com/postern/postern/pkg/smtpd"
@@ -45,7 +46,9 @@ func open(s *server.Server) error {
 	if err != nil {
 		return err
 	}
-	c, err := cleanup.New(s.Config, cleanup.Options{Layout: layout})
+	// The sessions of this process share one qmgr wake-up sender.
+	wake := cleanup.NewWaker(dir, maillog.Warn)
+	c, err := cleanup.New(s.Config, cleanup.Options{Layout: layout, Wake: wake})
 	if err != nil {
 		return err
 	}

@@ -79,3 +79,27 @@ func wakeFIFO(path string) {
 	unix.Write(fd, []byte("W"))
 	unix.Close(fd)
 }
+
+// NewWaker returns a wake-up function for Options.Wake in a process
+// whose sessions commit at once (smtpd): the "W" is sent by one
+// goroutine, and requests that come while one is waiting or being sent
+// are merged into it, so that a burst of commits wakes qmgr once or
+// twice instead of once per message. qmgr scans incoming on each
+// wake-up and finds every message committed before the scan. warn
+// reports a trigger that does not exist.
+func NewWaker(queueDir string, warn func(format string, args ...any)) func() {
+	pending := make(chan struct{}, 1)
+	go func() {
+		for range pending {
+			if err := WakeQmgr(queueDir); err != nil {
+				warn("%v", err)
+			}
+		}
+	}()
+	return func() {
+		select {
+		case pending <- struct{}{}:
+		default: // a wake-up is already pending: it covers this message
+		}
+	}
+}
