@@ -151,7 +151,23 @@ func (m *Manager) step() {
 	}
 	m.drain(now)
 	for i := 0; i < feedBatch && m.feedOne(); i++ {
+		// Finished deliveries free slots for the next ones: handle them
+		// between reading messages, so that a long incoming queue does
+		// not hold up delivery.
+		m.readyEvents()
 		m.drain(m.now())
+	}
+}
+
+// readyEvents handles the events that are waiting, without blocking.
+func (m *Manager) readyEvents() {
+	for {
+		select {
+		case ev := <-m.events:
+			ev()
+		default:
+			return
+		}
 	}
 }
 
@@ -182,6 +198,7 @@ func (m *Manager) wait(ctx context.Context) bool {
 		ev()
 	case <-timeout:
 	}
+	m.readyEvents()
 	return true
 }
 
