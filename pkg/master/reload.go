@@ -42,9 +42,10 @@ func (m *Master) restartService(s *service, reload bool) {
 
 // retireChildren accounts for the children of s that lost their status
 // socket: they accept no new client and exit after their current ones,
-// so none of them is available any more and each holds only the sessions
-// it last reported against the process limit (at least one, until it is
-// reaped), and a new child can start with the rest of the budget.
+// so none of them is available any more. Each keeps its limit until it
+// reports how many sessions it still serves (it does so when it sees the
+// end-of-file, then as each ends; retiredStatus), so that a new child
+// starts with the rest of the budget.
 func (m *Master) retireChildren(s *service) {
 	for _, c := range m.children {
 		if c.serv != s {
@@ -54,7 +55,6 @@ func (m *Master) retireChildren(s *service) {
 			s.avail--
 			c.avail = false
 		}
-		m.setLimit(s, c, max(c.sessions, 1))
 	}
 }
 

@@ -96,12 +96,13 @@ func (m *Master) statusEvent(s *service, p *statusPipe, msg []byte) {
 // retired (reload): it serves no new client, so it only gives back the
 // sessions that ended.
 func (m *Master) retiredStatus(s *service, c *child, st server.Status) {
-	if n := int(st.Sessions); n < c.sessions {
+	n := int(st.Sessions)
+	if n < c.sessions {
 		c.useCount++
-		c.sessions = n
-		m.setLimit(s, c, max(n, 1))
-		m.availListen(s)
 	}
+	c.sessions = n
+	m.setLimit(s, c, max(n, 1))
+	m.availListen(s)
 }
 
 func (m *Master) applyStatus(s *service, c *child, st server.Status) {

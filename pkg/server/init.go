@@ -35,6 +35,7 @@ func start(opts Options, transports ...string) *Server {
 	s.readLimits()
 	s.readGeneration()
 	s.openLock()
+	s.startProfile()
 	s.enterJail()
 	return s
 }

@@ -219,6 +219,7 @@ func (s *Server) exit(why string) {
 	if s.opts.OnExit != nil {
 		s.opts.OnExit(s)
 	}
+	stopProfile()
 	os.Exit(0)
 }
 

@@ -43,6 +43,11 @@ type multi struct {
 	cap      int       // most clients at once; 0 = no limit (RunMulti)
 	maxUse   int       // clients to accept before exiting; 0 = no limit
 	idle     time.Time // when the last client left; zero while serving
+	draining bool      // the master is gone: no new clients
+	// What the master last heard, to tell it only what it needs.
+	reported  bool
+	lastAvail int
+	lastLimit int
 }
 
 func newMulti(s *Server, serve func(s *Server, c net.Conn)) *multi {
@@ -139,29 +144,43 @@ func (m *multi) begin(c net.Conn) {
 func (m *multi) end() {
 	s := m.s
 	m.mu.Lock()
+	wasFull := m.cap > 0 && s.sessions >= m.cap
 	s.sessions--
 	s.useCount++
 	if s.sessions == 0 {
 		m.idle = time.Now()
 	}
 	m.report()
+	// The main loop needs to know when it may accept again, when its
+	// idle time starts, or when it may exit.
+	wake := wasFull || s.sessions == 0 || m.usedUp() || m.draining
 	m.mu.Unlock()
-	unix.Write(m.wakeW, []byte{0})
+	if wake {
+		unix.Write(m.wakeW, []byte{0})
+	}
 }
 
-// report sends the current state; called with m.mu held. A process
-// that accepts no more clients holds only the sessions it still serves
-// against the process limit, so that the master can start its successor
-// with the rest of the budget.
+// report tells the master what it needs to know; called with m.mu held.
+// The first client counts as use (a process that dies before it
+// throttles its service); after that the master needs to hear only when
+// the process becomes available or taken, and how many sessions it holds
+// once it accepts no more: then it holds only those against the process
+// limit, so that the master can start its successor with the rest of the
+// budget. Reporting every session would wake the master twice per SMTP
+// connection.
 func (m *multi) report() {
 	s := m.s
 	avail := StatAvail
 	if m.usedUp() || m.cap > 0 && s.sessions >= m.cap {
 		avail = StatTaken
 	}
-	if m.cap > 0 && m.usedUp() {
+	if m.cap > 0 && (m.usedUp() || m.draining) {
 		s.limit = max(s.sessions, 1)
 	}
+	if m.reported && avail == m.lastAvail && s.limit == m.lastLimit && !m.draining {
+		return
+	}
+	m.reported, m.lastAvail, m.lastLimit = true, avail, s.limit
 	s.notify(avail)
 }
 
@@ -177,6 +196,10 @@ func (m *multi) drain() {
 	if maillog.Verbose() > 0 {
 		maillog.Info("master disconnect -- draining %d clients", m.clients())
 	}
+	m.mu.Lock()
+	m.draining = true
+	m.report() // a retired process gives back what it does not use
+	m.mu.Unlock()
 	for m.clients() > 0 {
 		pfd := []unix.PollFd{{Fd: int32(m.wakeR), Events: unix.POLLIN}}
 		unix.Poll(pfd, -1)
@@ -186,5 +209,6 @@ func (m *multi) drain() {
 	if m.s.opts.OnExit != nil {
 		m.s.opts.OnExit(m.s)
 	}
+	stopProfile()
 	os.Exit(0)
 }

@@ -203,5 +203,6 @@ func (s *Server) drainOnTerm(mu *sync.Mutex, fds []int, r *dgramReader, fn func(
 			fn(s, batch)
 		}
 	}
+	stopProfile()
 	os.Exit(0)
 }
