@@ -21,9 +21,11 @@ import (
 var service *smtpd.Server
 
 // sessions is how many SMTP sessions one smtpd process serves at once,
+// XXX: 1 until anvil counting is right with several sessions per process
+// (TestAnvilLimitsLikePostfix saw the first connection refused with 100);
 // within its share of the service's maxproc (pkg/server Options.Sessions;
 // docs/performance.md has the measurements behind the number).
-const sessions = 100
+const sessions = 1
 
 func main() {
 	server.RunSingle(server.Options{
