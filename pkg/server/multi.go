@@ -109,18 +109,11 @@ func (m *multi) waitOnce(listen []int) {
 	}
 }
 
-// acceptSome accepts the clients waiting on fd, as many as the process
-// may take now: a burst of connections costs one wakeup.
+// acceptSome accepts a client waiting on fd. One per wakeup: an accept
+// that finds nobody waits for acceptWait (accept.go).
 func (m *multi) acceptSome(fd int) {
-	for {
-		c := m.s.accept(fd)
-		if c == nil {
-			return
-		}
+	if c := m.s.accept(fd); c != nil {
 		m.begin(c)
-		if m.cap == 0 || m.usedUp() || m.full() {
-			return
-		}
 	}
 }
 

@@ -113,17 +113,19 @@ type Server struct {
 	MaxUse  int           // clients before exiting; 0 = no limit
 	MaxIdle time.Duration // idle time before exiting; 0 = no limit
 
-	opts       Options
-	flags      flags
-	generation uint32
-	useCount   int
-	sessions   int
-	limit      int // most clients served at once, reported to the master
-	pid        int
-	lockFD     int // accept lock, -1 when none
-	watchdog   *time.Timer
-	timeout    time.Duration // $daemon_timeout
-	retireAt   time.Time
+	opts        Options
+	flags       flags
+	generation  uint32
+	useCount    int
+	sessions    int
+	limit       int // most clients served at once, reported to the master
+	listeners   map[int]deadlineListener
+	listenFiles []*os.File // keep the listening descriptors open
+	pid         int
+	lockFD      int // accept lock, -1 when none
+	watchdog    *time.Timer
+	timeout     time.Duration // $daemon_timeout
+	retireAt    time.Time
 }
 
 // Standalone reports whether the daemon runs without the master (-S),
