@@ -46,10 +46,13 @@ func (m *Manager) finish(msg *message) {
 // when the notice is queued. An empty log is removed without a notice.
 func (m *Manager) flushLog(kind bounce.Kind, logQueue string, orig *bounce.Original) error {
 	id := orig.Envelope.ID
-	recs, err := m.deps.Layout.ReadLog(logQueue, id)
+	recs, exists, err := m.deps.Layout.ReadLogFile(logQueue, id)
 	if err != nil {
 		m.deps.Log.Warn("%s: read %s log: %v", id, logQueue, err)
 		return err
+	}
+	if !exists {
+		return nil
 	}
 	if len(recs) > 0 {
 		if err := m.deps.Notifier.Notify(kind, orig, recs); err != nil {

@@ -119,13 +119,25 @@ func (l *Layout) AppendLog(logQueue, id string, recs ...LogRecord) error {
 // log is no records and no error. Malformed lines are skipped, as
 // bounce_log_read() does.
 func (l *Layout) ReadLog(logQueue, id string) ([]LogRecord, error) {
+	recs, _, err := l.ReadLogFile(logQueue, id)
+	return recs, err
+}
+
+// ReadLogFile is ReadLog that also tells whether the log exists (a
+// missing log need not be removed).
+func (l *Layout) ReadLogFile(logQueue, id string) (recs []LogRecord, exists bool, err error) {
 	f, err := os.Open(l.Path(logQueue, id))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
+	recs, err = readLog(f)
+	return recs, true, err
+}
+
+func readLog(f *os.File) ([]LogRecord, error) {
 	defer f.Close()
 	var out []LogRecord
 	var cur *LogRecord
