@@ -351,6 +351,16 @@ func dialable(addr string) bool {
 // (after the directory settings) and master.cf as given.
 func startRealPostfixWith(t *testing.T, mainCF []string, masterCF string) *e2ePostfix {
 	t.Helper()
+	p := newRealPostfix(t, mainCF, masterCF)
+	p.start(t)
+	return p
+}
+
+// newRealPostfix prepares a private real Postfix without starting it:
+// its directories, main.cf (the directory settings, then mainCF) and
+// master.cf.
+func newRealPostfix(t *testing.T, mainCF []string, masterCF string) *e2ePostfix {
+	t.Helper()
 	p := &e2ePostfix{dir: t.TempDir()}
 	os.Chmod(filepath.Dir(p.dir), 0o755)
 	os.Chmod(p.dir, 0o755)
@@ -369,9 +379,14 @@ func startRealPostfixWith(t *testing.T, mainCF []string, masterCF string) *e2ePo
 	}
 	e2eWrite(t, filepath.Join(p.conf, "main.cf"), strings.Join(append(base, mainCF...), "\n")+"\n")
 	e2eWrite(t, filepath.Join(p.conf, "master.cf"), masterCF)
+	return p
+}
+
+// start runs "postfix start"; the instance stops when the test ends.
+func (p *e2ePostfix) start(t *testing.T) {
+	t.Helper()
 	t.Cleanup(func() { p.run("stop") })
 	if out, err := p.run("start"); err != nil {
-		t.Fatalf("postfix start: %v\n%s", err, out)
+		t.Fatalf("postfix start: %v\n%s\n%s", err, out, p.log())
 	}
-	return p
 }

@@ -1,7 +1,6 @@
 package cleanup
 
 import (
-	"github.com/postern/postern/pkg/queue"
 	"github.com/postern/postern/pkg/smtperr"
 )
 
@@ -43,14 +42,11 @@ func errNoRecipients() *failure {
 	return &failure{rankRcpt, smtperr.New(550, "5.1.0", "Error: no recipients specified")}
 }
 
-// errWrite is "451 4.3.0 Error: queue file write error", or "452 4.3.1
-// Insufficient system storage" when the file system or quota is full.
+// errWrite is "451 4.3.0 Error: queue file write error", also when the
+// file system or quota is full: Postfix's cleanup reports every write
+// failure as CLEANUP_STAT_WRITE; only smtpd's queue_minfree check at MAIL
+// answers "452 4.3.1 Insufficient system storage".
 func errWrite(cause error) *failure {
-	if cause != nil && queue.NoSpace(cause) {
-		e := smtperr.New(452, "4.3.1", "Insufficient system storage")
-		e.Err = cause
-		return &failure{rankWrite, e}
-	}
 	return &failure{rankWrite, smtperr.Temp("4.3.0", "Error: queue file write error", cause)}
 }
 

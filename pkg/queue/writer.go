@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -233,14 +232,6 @@ func containsByte(s string, c byte) bool {
 	return false
 }
 
-// isNoSpace reports whether err is a full file system or quota.
-func isNoSpace(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
-}
-
-// NoSpace reports whether a Writer error came from a full file system or
-// an exceeded quota (cleanup's "452 4.3.1 Insufficient system storage").
-func NoSpace(err error) bool { return isNoSpace(err) }
 
 // SetWarnTime sets the delay warning time written by Commit
 // (delay_warning_time: cleanup stores arrival + delay_warning_time).
