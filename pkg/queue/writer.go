@@ -232,7 +232,6 @@ func containsByte(s string, c byte) bool {
 	return false
 }
 
-
 // SetWarnTime sets the delay warning time written by Commit
 // (delay_warning_time: cleanup stores arrival + delay_warning_time).
 func (w *Writer) SetWarnTime(t time.Time) { w.warn = t }
