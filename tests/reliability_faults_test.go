@@ -1,0 +1,314 @@
+package tests
+
+// Process-level fault injection (issue #7), each scenario run against
+// Postern and, when it is installed and the test runs as root, against
+// the real Postfix 3.7 with the same main.cf and master.cf, so that the
+// replies, the queue state and the kinds of log lines can be compared:
+//
+//   - TestReliabilityCorruptQueueFiles: queue files in deferred/ are
+//     truncated or overwritten with garbage and garbage is dropped into
+//     incoming/; a flush moves them to corrupt/ with a warning, the
+//     queue manager keeps running (same pid) and the other mail goes out.
+//   - TestReliabilityLookupFailure: a missing, unreadable or damaged
+//     lookup table, or an LDAP server that is down, gets the client a
+//     4xx or leaves the mail deferred: never a 5xx, never lost.
+//   - TestReliabilityBadNextHop: a next hop that never greets, hangs
+//     after MAIL or after the end of data, resets the connection or
+//     talks garbage: the mail is deferred after the smtp_*_timeout
+//     settings, and delivered once the next hop behaves.
+//   - TestReliabilityCrashLoop: a service whose command fails at once,
+//     under a load of connections: the master throttles it, forks a
+//     bounded number of times, and stays responsive.
+//
+// Timeouts are set small in main.cf; nothing asserts on timing.
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/postern/postern/tests/harness"
+)
+
+// faultMTA is one MTA under fault injection.
+type faultMTA struct {
+	name      string
+	queueDir  string
+	confDir   string
+	addr      func(service string) string
+	postqueue func(args ...string) string
+	postfix   func(args ...string) (string, error)
+	log       func() string
+}
+
+// faultMTAs starts Postern and, when possible, the real Postfix, each
+// with main.cf lines from mainCF (called once per MTA, so that each
+// gets peers of its own) and master.cf (with {port:NAME} references).
+func faultMTAs(t *testing.T, mainCF func(name string) []string, masterCF string) []*faultMTA {
+	mtas := []*faultMTA{startFaultPostern(t, mainCF("postern"), masterCF)}
+	if pf := startFaultPostfix(t, mainCF("postfix"), masterCF); pf != nil {
+		mtas = append(mtas, pf)
+	}
+	return mtas
+}
+
+func startFaultPostern(t *testing.T, mainCF []string, masterCF string) *faultMTA {
+	inst := harness.New(t, mainCF, masterCF)
+	inst.Start(t)
+	for name := range inst.Ports {
+		inst.WaitListen(t, name)
+	}
+	return &faultMTA{name: "postern", queueDir: inst.QueueDir, confDir: inst.ConfigDir,
+		addr: func(s string) string { return inst.Addr(t, s) },
+		postqueue: func(args ...string) string {
+			out, _ := exec.Command(filepath.Join(inst.BinDir, "postqueue"), append([]string{"-c", inst.ConfigDir}, args...)...).CombinedOutput()
+			return string(out)
+		},
+		postfix: inst.Postfix,
+		log:     inst.Log}
+}
+
+// startFaultPostfix starts the real Postfix, or returns nil when it
+// cannot run here.
+func startFaultPostfix(t *testing.T, mainCF []string, masterCF string) *faultMTA {
+	if _, err := os.Stat("/usr/sbin/postfix"); err != nil || os.Geteuid() != 0 {
+		return nil
+	}
+	ports := map[string]int{}
+	master := regexp.MustCompile(`\{port:([a-z0-9]+)\}`).ReplaceAllStringFunc(masterCF, func(ref string) string {
+		name := ref[6 : len(ref)-1]
+		if ports[name] == 0 {
+			ports[name] = e2eFreePort(t)
+		}
+		return strconv.Itoa(ports[name])
+	})
+	pf := newRealPostfix(t, append(mainCF, "inet_interfaces = 127.0.0.1"), master)
+	pf.start(t)
+	for _, p := range ports {
+		if !dialable("127.0.0.1:" + strconv.Itoa(p)) {
+			t.Fatalf("postfix: nothing on port %d:\n%s", p, pf.log())
+		}
+	}
+	return &faultMTA{name: "postfix", queueDir: filepath.Join(pf.dir, "queue"), confDir: pf.conf,
+		addr: func(s string) string { return "127.0.0.1:" + strconv.Itoa(ports[s]) },
+		postqueue: func(args ...string) string {
+			out, _ := exec.Command("/usr/sbin/postqueue", append([]string{"-c", pf.conf}, args...)...).CombinedOutput()
+			return string(out)
+		},
+		postfix: pf.run,
+		log:     pf.log}
+}
+
+// masterPID reads pid/master.pid.
+func (m *faultMTA) masterPID() int {
+	b, _ := os.ReadFile(filepath.Join(m.queueDir, "pid", "master.pid"))
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid
+}
+
+// children lists the pids of the master's children whose command name
+// (argv[0]'s base name) is name.
+func (m *faultMTA) children(name string) []int {
+	master := m.masterPID()
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+		if len(f) < 2 || f[0] == "Z" || f[1] != strconv.Itoa(master) {
+			continue
+		}
+		cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if argv0, _, _ := strings.Cut(string(cmd), "\x00"); filepath.Base(argv0) == name {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+func (m *faultMTA) wait(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: timed out waiting for %s; queue:\n%s\nlog:\n%s", m.name, what, m.postqueue("-p"), e2eHead(m.log(), 8000))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// queueFiles lists the files under queue q (hash subdirectories
+// included), sorted.
+func (m *faultMTA) queueFiles(q string) []string {
+	var out []string
+	filepath.WalkDir(filepath.Join(m.queueDir, q), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
+}
+
+// logKinds returns the lines of log matching re with queue IDs, pids,
+// addresses and numbers masked, so that Postern's and Postfix's lines
+// can be compared as kinds.
+func logKinds(log string, re *regexp.Regexp) []string {
+	var out []string
+	for _, l := range strings.Split(log, "\n") {
+		if !re.MatchString(l) {
+			continue
+		}
+		if i := strings.Index(l, "postfix/"); i >= 0 {
+			l = l[i:]
+		}
+		l = regexp.MustCompile(`\[\d+\]`).ReplaceAllString(l, "[N]")
+		l = regexp.MustCompile(`\b[0-9A-Za-z]{10,}\b`).ReplaceAllString(l, "QID")
+		l = regexp.MustCompile(`\d+`).ReplaceAllString(l, "N")
+		out = append(out, l)
+	}
+	return out
+}
+
+// faultBaseCF is a null client relaying everything to relayhost, with
+// retries far away (only postqueue -f retries) and no local delivery.
+func faultBaseCF(relay string) []string {
+	return []string{"myhostname = mx.example.test", "mydomain = example.test", "mydestination =",
+		"relayhost = " + relay, "local_transport = error:local delivery is disabled",
+		"minimal_backoff_time = 300s", "maximal_backoff_time = 600s", "queue_run_delay = 300s",
+		"smtpd_peername_lookup = no", "mynetworks = 127.0.0.0/8", "smtpd_error_sleep_time = 0s"}
+}
+
+// faultMasterCF is the stock master.cf (local and virtual commented
+// out) with smtpd on {port:smtp}.
+func faultMasterCF(t *testing.T) string { return e2eMasterCF(t, "local", "virtual") }
+
+// sentFrom counts the sink's messages from sender.
+func sentFrom(s *recordSink, sender string) int {
+	n := 0
+	for _, m := range s.messages() {
+		if m.From == sender {
+			n++
+		}
+	}
+	return n
+}
+
+// ---- 1. Corrupt and truncated queue files ----
+
+var corruptLine = regexp.MustCompile(`warning: saving corrupt file "([0-9A-Za-z]+)" from queue "active" to queue "corrupt"`)
+
+func TestReliabilityCorruptQueueFiles(t *testing.T) {
+	sinks := map[string]*recordSink{}
+	mtas := faultMTAs(t, func(name string) []string {
+		sinks[name] = startRecordSink(t)
+		sinks[name].setMode(sinkTempFail)
+		return faultBaseCF("[127.0.0.1]:" + sinks[name].port())
+	}, faultMasterCF(t))
+	kinds := make([][]string, len(mtas))
+	for i, m := range mtas {
+		kinds[i] = runCorrupt(t, m, sinks[m.name])
+	}
+	for i, m := range mtas {
+		t.Logf("%s: warnings about the damaged files:\n  %s", m.name, strings.Join(kinds[i], "\n  "))
+	}
+}
+
+// runCorrupt damages three of five deferred messages and adds a
+// garbage file to incoming, flushes, and checks the outcome; it
+// returns qmgr's warnings as kinds.
+func runCorrupt(t *testing.T, m *faultMTA, sink *recordSink) []string {
+	const total = 5
+	for i := 0; i < total; i++ {
+		if r := diskSend(t, m.addr("smtp"), fmt.Sprintf("message %d", i), 1); !strings.HasPrefix(r, "250 ") {
+			t.Fatalf("%s: message %d: %q", m.name, i, r)
+		}
+	}
+	m.wait(t, "five deferred messages", func() bool { return len(m.queueFiles("deferred")) == total })
+	qmgr := m.children("qmgr")
+	if len(qmgr) != 1 {
+		t.Fatalf("%s: qmgr processes %v", m.name, qmgr)
+	}
+	files := m.queueFiles("deferred")
+	damaged := damageQueueFiles(t, files[:3], filepath.Join(m.queueDir, "incoming", "ABCDEF0123"))
+	sink.setMode(sinkAccept)
+	m.postqueue("-f")
+	m.wait(t, "the intact messages delivered and the damaged ones in corrupt", func() bool {
+		return sentFrom(sink, "a@example.com") >= total-3 && len(m.queueFiles("corrupt")) >= len(damaged) &&
+			strings.Contains(m.postqueue("-p"), "Mail queue is empty")
+	})
+	saved := map[string]bool{}
+	for _, s := range corruptLine.FindAllStringSubmatch(m.log(), -1) {
+		saved[s[1]] = true
+	}
+	for _, id := range damaged {
+		if !saved[id] {
+			t.Errorf("%s: no \"saving corrupt file\" warning for %s", m.name, id)
+		}
+		if _, err := os.Stat(filepath.Join(m.queueDir, "corrupt", id)); err != nil {
+			t.Errorf("%s: %s is not in corrupt/: %v", m.name, id, err)
+		}
+	}
+	if now := m.children("qmgr"); len(now) != 1 || now[0] != qmgr[0] {
+		t.Errorf("%s: qmgr pid was %v, now %v: it restarted", m.name, qmgr, now)
+	}
+	got := sentFrom(sink, "a@example.com")
+	if got != total-3 {
+		t.Errorf("%s: %d messages delivered, want %d", m.name, got, total-3)
+	}
+	t.Logf("reliability (corrupt queue files, %s): %d messages accepted, %d damaged on purpose (+1 garbage file), %d delivered, %d in corrupt/, 0 lost",
+		m.name, total, 3, got, len(m.queueFiles("corrupt")))
+	return logKinds(m.log(), regexp.MustCompile(`/qmgr\[\d+\]: (warning|error|fatal|panic)`))
+}
+
+// damageQueueFiles truncates the first file to half its size, fills
+// the second with garbage, cuts the third to 10 bytes, and writes a
+// garbage file as a complete queue file (mode 0700, the owner of the
+// others) at extra. It returns the queue IDs of all four.
+func damageQueueFiles(t *testing.T, files []string, extra string) []string {
+	st, err := os.Stat(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(files[0], st.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+	garbage := make([]byte, 2000)
+	rand.Read(garbage)
+	if err := os.WriteFile(files[1], garbage, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(files[2], 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(extra, garbage[:700], 0o700); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(extra, 0o700)
+	sys := st.Sys().(*syscall.Stat_t)
+	os.Chown(extra, int(sys.Uid), int(sys.Gid))
+	ids := []string{filepath.Base(extra)}
+	for _, f := range files {
+		ids = append(ids, filepath.Base(f))
+	}
+	return ids
+}
