@@ -6,6 +6,8 @@
 #   make bench    benchmarks side by side with the real Postfix
 #   make fuzz     every fuzz target for FUZZTIME each (FUZZ=regexp picks some)
 #   make soak     the long fault-injection and hostile-input runs (docs/reliability.md)
+#   make race     the programs and the whole test suite under the race detector
+#                 (RACEFLAGS='-run X' picks tests; docs/architecture.md)
 #   make install  into $(DESTDIR)$(PREFIX) (see docs/install.md)
 
 GO        ?= go
@@ -16,13 +18,15 @@ COMMAND_DIRECTORY ?= $(PREFIX)/sbin
 CONFIG_DIRECTORY  ?= /etc/postfix
 FUZZTIME  ?= 20s
 TESTFLAGS ?= -timeout 20m
+RACEFLAGS ?=
+RACEDIR   := $(CURDIR)/bin-race
 
 PKG       := github.com/postern/postern/pkg/config
 LDFLAGS   := -X $(PKG).DefaultDaemonDirectory=$(DAEMON_DIRECTORY) \
              -X $(PKG).DefaultCommandDirectory=$(COMMAND_DIRECTORY) \
              -X $(PKG).DefaultConfigDirectory=$(CONFIG_DIRECTORY)
 
-.PHONY: all build test vet fmt-check run install uninstall bench fuzz soak clean
+.PHONY: all build test vet fmt-check run install uninstall bench fuzz soak race clean
 
 all: build
 
@@ -61,5 +65,23 @@ fuzz:
 soak: build
 	POSTERN_BIN=$(CURDIR)/bin POSTERN_SOAK=1 $(GO) test -timeout 90m -count=1 -v -run '^Test(Reliability|Hostile|E2ECrashUnderLoad)' ./tests/
 
+# race: every program race-built into ./bin-race (no -trimpath, so the
+# harness's own -race build below reuses the compiled packages), then the
+# library tests and the process-level tests with -race. The harness builds
+# the programs it starts with -race as well and fails a test whose
+# instance wrote a race report; GORACE sends every other report (test
+# binaries, commands the tests run) to bin-race/reports, and any file
+# there fails the target even when every test passed.
+race:
+	@rm -rf bin-race && mkdir -p bin-race/reports
+	$(GO) build -race -ldflags '$(LDFLAGS)' -o bin-race/ ./cmd/...
+	@scripts/link-aliases bin-race
+	@st=0; export GORACE="log_path=$(RACEDIR)/reports/report halt_on_error=0"; \
+	$(GO) test -race -count=1 -timeout 30m $(RACEFLAGS) ./pkg/... || st=1; \
+	POSTERN_BIN=$(RACEDIR) $(GO) test -race -count=1 -timeout 60m $(RACEFLAGS) ./tests/... || st=1; \
+	if ls bin-race/reports/report.* >/dev/null 2>&1; then \
+		echo "race reports in bin-race/reports:"; cat bin-race/reports/report.*; st=1; \
+	fi; exit $$st
+
 clean:
-	rm -rf bin run
+	rm -rf bin bin-race run

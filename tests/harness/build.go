@@ -77,7 +77,11 @@ func Build(t testing.TB, names ...string) string {
 	if len(pkgs) == 0 {
 		return binDir
 	}
-	cmd := exec.Command("go", append([]string{"build", "-o", binDir + "/"}, pkgs...)...)
+	args := []string{"build", "-o", binDir + "/"}
+	if raceEnabled {
+		args = append(args, "-race") // see race.go
+	}
+	cmd := exec.Command("go", append(args, pkgs...)...)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		for _, n := range names {

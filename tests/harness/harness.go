@@ -115,7 +115,8 @@ func (inst *Instance) baseMainCF() []string {
 // WriteMainCF rewrites main.cf: the harness settings, then lines.
 func (inst *Instance) WriteMainCF(t testing.TB, lines []string) {
 	t.Helper()
-	text := strings.Join(append(inst.baseMainCF(), lines...), "\n") + "\n"
+	base := append(inst.baseMainCF(), raceMainCF()...)
+	text := strings.Join(append(base, lines...), "\n") + "\n"
 	inst.write(t, "main.cf", inst.substitute(t, text))
 }
 

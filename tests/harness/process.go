@@ -17,8 +17,8 @@ import (
 	"time"
 )
 
-// Timeout bounds every wait of the harness.
-var Timeout = 20 * time.Second
+// Timeout bounds every wait of the harness (longer under -race).
+var Timeout = 20 * time.Second * RaceScale
 
 // Postfix runs "postfix -c CONFIG_DIR args..." and returns its combined
 // output.
@@ -26,6 +26,7 @@ func (inst *Instance) Postfix(args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*Timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(inst.BinDir, "postfix"), append([]string{"-c", inst.ConfigDir}, args...)...)
+	cmd.Env = inst.environ()
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -61,6 +62,7 @@ func (inst *Instance) Stop(t testing.TB) {
 		}
 		t.Errorf("processes left after stop: %v", left)
 	}
+	inst.checkRace(t)
 }
 
 // MasterPID returns the pid of the running master: the pid in

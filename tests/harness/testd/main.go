@@ -11,7 +11,9 @@
 // A client of single or multi gets "hello PID" and may then send lines:
 // "id" (reply "UID GID"), "ls" (reply the names in "/", space-separated),
 // "exit N" (exit with status N), "kill"
-// (SIGKILL itself), "quit" (close); anything else is echoed back.
+// (SIGKILL itself), "race" (a deliberate data race, reply "raced": how the
+// tests check that a race-built daemon's report reaches the harness),
+// "quit" (close); anything else is echoed back.
 package main
 
 import (
@@ -71,6 +73,9 @@ func serve(s *server.Server, c net.Conn) {
 				names = append(names, e.Name())
 			}
 			fmt.Fprintf(c, "%s\n", strings.Join(names, " "))
+		case line == "race":
+			dataRace()
+			fmt.Fprintf(c, "raced\n")
 		case line == "kill":
 			syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		case line == "quit":
@@ -81,6 +86,20 @@ func serve(s *server.Server, c net.Conn) {
 			fmt.Fprintf(c, "%s\n", line)
 		}
 	}
+}
+
+// dataRace writes one variable from two goroutines without
+// synchronisation: a race detector report under -race, nothing otherwise.
+func dataRace() {
+	var x int
+	done := make(chan bool)
+	go func() {
+		x++
+		done <- true
+	}()
+	x++
+	<-done
+	_ = x
 }
 
 func scanInt(line, format string, n *int) bool {
