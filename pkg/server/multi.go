@@ -36,7 +36,7 @@ func RunMulti(opts Options, serve func(s *Server, c net.Conn)) {
 type multi struct {
 	s        *Server
 	serve    func(s *Server, c net.Conn)
-	mu       sync.Mutex // guards s.sessions, s.useCount and notify
+	mu       sync.Mutex // guards s.sessions, s.useCount, accepted and notify
 	wakeR    int
 	wakeW    int
 	accepted int
@@ -120,8 +120,8 @@ func (m *multi) acceptSome(fd int) {
 // begin starts serving one client in its own goroutine.
 func (m *multi) begin(c net.Conn) {
 	s := m.s
-	m.accepted++
 	m.mu.Lock()
+	m.accepted++ // under m.mu: end and report read it from the client goroutines
 	s.sessions++
 	m.idle = time.Time{}
 	m.report()
