@@ -19,6 +19,7 @@ import (
 // ready to serve. Every failure is fatal, as in Postfix.
 func start(opts Options, transports ...string) *Server {
 	signal.Ignore(syscall.SIGPIPE, syscall.SIGXFSZ)
+	setProcs()
 	s := &Server{Program: filepath.Base(os.Args[0]), opts: opts, lockFD: -1, limit: 1, pid: os.Getpid()}
 	if os.Getenv("MAIL_VERBOSE") != "" {
 		maillog.SetVerbose(1)

@@ -4,7 +4,12 @@ import (
 	"bufio"
 	"io"
 	"strings"
+	"sync"
 )
+
+// contentReaders keeps the 64 KiB read buffers of finished deliveries
+// for the next ones: one per message was most of smtp's allocations.
+var contentReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
 
 // sendContent sends the message from the queue file: LF line ends become
 // CRLF, a leading dot is doubled (RFC 5321 4.5.2), lines longer than
@@ -15,7 +20,12 @@ import (
 func (a *attempt) sendContent(s *session) *failure {
 	s.out.timeout = a.cfg.Timeouts.DataXfer
 	w := &textOut{s: s, limit: a.cfg.LineLimit, a: a}
-	br := bufio.NewReaderSize(a.d.Content(), 64<<10)
+	br := contentReaders.Get().(*bufio.Reader)
+	br.Reset(a.d.Content())
+	defer func() {
+		br.Reset(nil)
+		contentReaders.Put(br)
+	}()
 	inHeader := true
 	var hdr []string
 	for {
