@@ -24,12 +24,17 @@ func main() {
 	}, service)
 }
 
+// toFile is whether $maillog_file is set: read once, not per datagram
+// (expanding it was a third of postlogd's CPU time).
+var toFile bool
+
 // preJailInit opens $maillog_file as root, before any privilege drop.
 func preJailInit(s *server.Server) error {
 	if len(s.Args) > 0 {
 		return fmt.Errorf("unexpected command-line argument: %s", s.Args[0])
 	}
-	if s.Config.Get("maillog_file") == "" {
+	toFile = s.Config.Get("maillog_file") != ""
+	if !toFile {
 		return nil
 	}
 	l := maillog.Default()
@@ -41,7 +46,7 @@ func preJailInit(s *server.Server) error {
 // (each record whole, so that records of other writers never interleave
 // with them), or relays each to syslog when maillog_file is empty.
 func service(s *server.Server, batch [][]byte) {
-	if s.Config.Get("maillog_file") != "" {
+	if toFile {
 		maillog.Default().AppendRecords(batch)
 		return
 	}
