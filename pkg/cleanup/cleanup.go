@@ -161,8 +161,12 @@ func New(cfg *config.Config, opts Options) (*Cleanup, error) {
 
 // openTables opens the address mapping tables and the local domain list.
 func (c *Cleanup) openTables() error {
-	dopts := dict.Options{Flags: dict.MapsFlags, Param: c.cfg.Get,
-		Warn: func(msg string) { c.logf("warning", "%s", msg) }}
+	// A table that cannot be opened fails its lookups (the message is
+	// not accepted, try again later) instead of stopping the daemon
+	// that links cleanup: Postfix's dict_allow_surrogate.
+	dopts := dict.Options{Flags: dict.MapsFlags, Param: c.cfg.Get, Surrogate: true,
+		Warn:  func(msg string) { c.logf("warning", "%s", msg) },
+		Error: func(msg string) { c.logf("error", "%s", msg) }}
 	var err error
 	if c.local, err = newLocalDomains(c.cfg, dopts); err != nil {
 		return err
@@ -212,9 +216,12 @@ func (c *Cleanup) logf(level, format string, args ...any) {
 		c.opts.Logf(level, format, args...)
 		return
 	}
-	if level == "warning" {
+	switch level {
+	case "warning":
 		maillog.Warn(format, args...)
-	} else {
+	case "error":
+		maillog.Error(format, args...)
+	default:
 		maillog.Info(format, args...)
 	}
 }

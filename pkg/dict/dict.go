@@ -38,6 +38,16 @@ type Options struct {
 	// (duplicate keys, suspicious lines), already formatted as Postfix
 	// words them, without the "warning: " prefix. May be nil (dropped).
 	Warn func(msg string)
+	// Surrogate makes Open return a stand-in for a table that cannot be
+	// opened, whose every lookup fails (a temporary error), instead of
+	// an error: Postfix's dict_surrogate(), which its daemons allow
+	// (dict_allow_surrogate) so that a missing or damaged table defers
+	// only the mail that needs it instead of stopping the daemon.
+	// Commands (postmap, sendmail) leave it unset and fail.
+	Surrogate bool
+	// Error receives the "error:" record of a table that could not be
+	// opened when Surrogate is set (Warn when nil).
+	Error func(msg string)
 }
 
 // warnf sends a formatted warning to o.Warn when it is set.
@@ -139,7 +149,11 @@ func Open(spec string, opts Options) (Dict, error) {
 	open := registry[typ]
 	regMu.RUnlock()
 	if open == nil {
-		return nil, fmt.Errorf("unsupported dictionary type: %s", typ)
+		return opts.surrogate(spec, fmt.Errorf("unsupported dictionary type: %s", typ))
 	}
-	return open(name, opts)
+	d, err := open(name, opts)
+	if err != nil {
+		return opts.surrogate(spec, err)
+	}
+	return d, nil
 }

@@ -90,12 +90,15 @@ func warnIfStale(src, path string, id fileIdent, opts Options) {
 func mapFile(path string) (*mapping, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, fmt.Errorf("open database %s: %w", path, strerror(err))
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, fmt.Errorf("fstat %s: %w", path, err)
+		return nil, fmt.Errorf("fstat %s: %w", path, strerror(err))
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return nil, fmt.Errorf("open database %s: %w", path, strerror(unix.EISDIR))
 	}
 	if st.Size < hashHeaderLen {
 		return nil, fmt.Errorf("open database %s: not a Postern table file (too short; rebuild it with postmap)", path)

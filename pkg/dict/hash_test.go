@@ -152,7 +152,7 @@ func TestHashCorruptFile(t *testing.T) {
 func TestHashMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nope")
 	_, err := Open("hash:"+path, Options{})
-	if err == nil || err.Error() != "open database "+path+".db: no such file or directory" {
+	if err == nil || err.Error() != "open database "+path+".db: No such file or directory" {
 		t.Errorf("got %v", err)
 	}
 }

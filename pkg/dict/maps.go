@@ -62,7 +62,7 @@ func (m *Maps) Find(key string, partial bool) (string, bool, error) {
 		}
 		v, ok, err := d.Lookup(key)
 		if err != nil {
-			return "", false, fmt.Errorf("%s lookup error for \"%s\": %w", m.specs[i], key, err)
+			return "", false, lookupError(m.specs[i], key, err)
 		}
 		if ok {
 			if v == "" {

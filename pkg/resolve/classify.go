@@ -126,10 +126,12 @@ func (r *Resolver) relayhost(p *personality, sender, domain string, res *Result)
 }
 
 func (r *Resolver) lookupFailure(name string, err error) (string, bool) {
-	r.warn("%s lookup failure", name)
+	// Postfix's order: the table's problem (match_list.c, maps.c), then
+	// the resolver's "lookup failure".
 	if err != nil {
 		r.warn("%v", err)
 	}
+	r.warn("%s lookup failure", name)
 	return "", false
 }
 

@@ -138,7 +138,7 @@ func (l *DomainList) Match(name string) (bool, error) {
 	for _, p := range l.pats {
 		ok, err := l.matchOne(p, folded)
 		if err != nil {
-			return false, fmt.Errorf("%s: %s: table lookup problem: %w", l.Name, p.table, err)
+			return false, &tableProblem{list: l.Name, table: p.table, err: err}
 		}
 		if ok {
 			return !p.neg, nil
@@ -200,3 +200,14 @@ func (l *DomainList) Close() {
 		}
 	}
 }
+
+// tableProblem is the error of a list whose table lookup failed; its
+// text is Postfix's (match_list.c), the table's own error is logged by
+// the table and kept for errors.Is.
+type tableProblem struct {
+	list, table string
+	err         error
+}
+
+func (e *tableProblem) Error() string { return e.list + ": " + e.table + ": table lookup problem" }
+func (e *tableProblem) Unwrap() error { return e.err }

@@ -88,6 +88,13 @@ func New(cfg *config.Config, opts Options) (*Resolver, error) {
 	if opts.Dict.Param == nil {
 		opts.Dict.Param = cfg.Get
 	}
+	// Only daemons resolve: a table that cannot be opened fails its
+	// lookups (mail deferred) instead of stopping the daemon, as
+	// Postfix's daemons allow (dict_allow_surrogate).
+	opts.Dict.Surrogate = true
+	if opts.Dict.Error == nil {
+		opts.Dict.Error = func(m string) { maillog.Error("%s", m) }
+	}
 	if err := r.readParams(cfg); err != nil {
 		return nil, err
 	}
