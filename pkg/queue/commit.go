@@ -18,6 +18,7 @@ import (
 // not exist. The Writer is closed either way.
 func (w *Writer) Commit(queue string) error {
 	err := w.finish()
+	w.releaseBuf()
 	if err == nil {
 		err = w.publish(queue)
 	}
@@ -178,6 +179,7 @@ func (w *Writer) Abort() {
 		return
 	}
 	w.phase = phaseClosed
+	w.releaseBuf()
 	w.f.Close()
 	os.Remove(w.tmp)
 }
