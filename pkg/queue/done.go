@@ -41,7 +41,7 @@ func (f *File) MarkDone(idx ...int) error {
 // the recipients' record offsets (Recipient.Offset), as a delivery agent
 // given them by qmgr.
 func MarkDoneAt(path string, offsets ...int64) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	f, err := openFile(path, unix.O_RDWR)
 	if err != nil {
 		return err
 	}
