@@ -145,13 +145,15 @@ func renameNoReplace(oldp, newp string) error {
 
 // syncDir fsyncs a directory so that entries created or renamed in it
 // survive a crash.
+// It uses open(2) and fsync(2) directly: os.Open would spend five more
+// system calls trying to add the directory to the network poller.
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open directory %s: %w", dir, err)
 	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
+	defer unix.Close(fd)
+	if err := unix.Fsync(fd); err != nil {
 		return fmt.Errorf("fsync directory %s: %w", dir, err)
 	}
 	return nil
