@@ -14,11 +14,13 @@ import (
 // The helper is the child process that does one mailbox operation with
 // a recipient's privileges: the local(8) or virtual(8) binary itself,
 // started again (os.Executable) with HelperArg as its first argument
-// and the recipient's user and group (Privs.Start). It reads one JSON
-// Request line from its standard input, followed by exactly
-// Request.Size bytes of message content, does the operation, and writes
-// one JSON Response line to its standard output. It never logs; its
-// warnings travel back in the Response.
+// and the recipient's user and group (Privs.Start). Per operation it
+// reads one JSON Request line from its standard input, followed by
+// exactly Request.Size bytes of message content, does the operation, and
+// writes one JSON Response line to its standard output; it serves
+// operations until its input ends (the Runner keeps it for the next
+// operation with the same credentials). It never logs; its warnings
+// travel back in the Response.
 
 // HelperArg is argv[1] of a helper process.
 const HelperArg = "-postern-mailbox-helper"
@@ -76,23 +78,33 @@ type Response struct {
 // IsHelper reports whether this process was started as a helper.
 func IsHelper() bool { return len(os.Args) > 1 && os.Args[1] == HelperArg }
 
-// HelperMain runs the helper and exits.
+// HelperMain runs the helper and exits: it serves operations until its
+// standard input ends (see helperProc for the protocol).
 func HelperMain() {
 	br := bufio.NewReader(os.Stdin)
-	line, err := br.ReadBytes('\n')
-	var req Request
-	if err == nil {
-		err = json.Unmarshal(line, &req)
+	enc := json.NewEncoder(os.Stdout)
+	for {
+		line, err := br.ReadBytes('\n')
+		if err == io.EOF && len(line) == 0 {
+			os.Exit(0)
+		}
+		var req Request
+		if err == nil {
+			err = json.Unmarshal(line, &req)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bad helper request: %v\n", err)
+			os.Exit(1)
+		}
+		content := &exactReader{r: br, n: req.Size}
+		resp := runHelper(&req, content)
+		if _, err := io.Copy(io.Discard, content); err != nil {
+			os.Exit(1) // the agent stopped sending: it has given up
+		}
+		if err := enc.Encode(resp); err != nil {
+			os.Exit(1)
+		}
 	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "bad helper request: %v\n", err)
-		os.Exit(1)
-	}
-	resp := runHelper(&req, &exactReader{r: br, n: req.Size})
-	if err := json.NewEncoder(os.Stdout).Encode(resp); err != nil {
-		os.Exit(1)
-	}
-	os.Exit(0)
 }
 
 func runHelper(req *Request, content io.Reader) *Response {
