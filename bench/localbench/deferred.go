@@ -113,5 +113,6 @@ func measureDeferred(o *options, in *instance, n, sinkPort int) (result, error) 
 	}
 	return result{Kind: "deferred", Msgs: n, Sessions: o.sessions, Size: o.size,
 		Seconds: el, Rate: float64(n) / el, CPUPer1k: cpu * 1000 / float64(n), PeakPSS: pss,
-		FillS: fill, QmgrIdle: qIdle, QmgrPeak: qPeak, Delivered: k.count.Load()}, nil
+		FillS: fill, QmgrIdle: qIdle, QmgrPeak: qPeak, Delivered: k.count.Load(),
+		CPUByComm: smp.byComm()}, nil
 }

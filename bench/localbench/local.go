@@ -139,5 +139,5 @@ func measureLocal(o *options, in *instance, newDir string) (result, error) {
 	}
 	return result{Kind: "local", Msgs: o.msgs, Sessions: o.sessions, Size: o.size,
 		Seconds: el, Rate: float64(o.msgs) / el, CPUPer1k: cpu * 1000 / float64(o.msgs),
-		PeakPSS: pss, Delivered: int64(got), AcceptOnly: accept.Seconds()}, nil
+		PeakPSS: pss, Delivered: int64(got), AcceptOnly: accept.Seconds(), CPUByComm: smp.byComm()}, nil
 }

@@ -58,6 +58,9 @@ type result struct {
 	QmgrPeak   float64 `json:"qmgr_rss_peak"`  // deferred: qmgr peak RSS MB during the flush
 	Delivered  int64   `json:"delivered"`      // files in Maildir/new or messages at the sink
 	AcceptOnly float64 `json:"accept_seconds"` // until the client had every 250
+	// CPU s per program while measured (own CPU of each process; one
+	// that exits between two samples loses its last 0.5 s).
+	CPUByComm map[string]float64 `json:"cpu_by_program"`
 }
 
 var current *instance // stopped on SIGINT/SIGTERM

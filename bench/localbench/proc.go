@@ -22,6 +22,7 @@ const clkTck = 100.0
 type procInfo struct {
 	pid, ppid int
 	cpu       int64 // utime+stime+cutime+cstime, ticks
+	own       int64 // utime+stime, ticks
 	start     int64
 	state     byte
 	comm      string
@@ -45,6 +46,9 @@ func readProcStat(pid int) (procInfo, bool) {
 	for _, i := range []int{11, 12, 13, 14} {
 		v, _ := strconv.ParseInt(f[i], 10, 64)
 		p.cpu += v
+		if i < 13 {
+			p.own += v
+		}
 	}
 	p.start, _ = strconv.ParseInt(f[19], 10, 64)
 	return p, true
@@ -121,10 +125,19 @@ type sampler struct {
 	peakComm int64 // KiB, RSS of the processes named comm
 	stop     chan struct{}
 	done     chan struct{}
+	first    bool
+	per      map[[2]int64]*ownCPU // (pid, start) -> own CPU seen
+}
+
+// ownCPU is one process's own CPU: at the first sample and the last.
+type ownCPU struct {
+	comm        string
+	base, ticks int64
 }
 
 func startSampler(root int, comm string, every time.Duration) *sampler {
-	s := &sampler{root: root, comm: comm, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &sampler{root: root, comm: comm, stop: make(chan struct{}), done: make(chan struct{}),
+		first: true, per: map[[2]int64]*ownCPU{}}
 	go func() {
 		defer close(s.done)
 		t := time.NewTicker(every)
@@ -144,7 +157,9 @@ func startSampler(root int, comm string, every time.Duration) *sampler {
 
 func (s *sampler) sample() {
 	var pss, comm int64
-	for _, p := range processTree(s.root) {
+	procs := processTree(s.root)
+	s.own(procs)
+	for _, p := range procs {
 		if p.state == 'Z' {
 			continue
 		}
@@ -167,4 +182,37 @@ func (s *sampler) finish() (treePSS, commRSS float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return float64(s.peakPSS) / 1024, float64(s.peakComm) / 1024
+}
+
+// own records each process's own CPU; a process that starts after the
+// first sample counts from zero, one that exits loses its last interval.
+func (s *sampler) own(procs []procInfo) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range procs {
+		k := [2]int64{int64(p.pid), p.start}
+		e := s.per[k]
+		if e == nil {
+			e = &ownCPU{comm: p.comm}
+			if s.first {
+				e.base = p.own
+			}
+			s.per[k] = e
+		}
+		e.ticks = p.own
+	}
+	s.first = false
+}
+
+// byComm returns the CPU seconds each command name used while sampled.
+func (s *sampler) byComm() map[string]float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := map[string]float64{}
+	for _, e := range s.per {
+		if d := e.ticks - e.base; d > 0 {
+			m[e.comm] += float64(d) / clkTck
+		}
+	}
+	return m
 }

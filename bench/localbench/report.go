@@ -76,6 +76,30 @@ func printTable(rs []result, keep func(result) bool, cols []column) {
 	fmt.Println()
 }
 
+// printByComm prints the CPU per program of each target's last run.
+func printByComm(rs []result) {
+	last := map[string]result{}
+	for _, r := range rs {
+		last[r.Target] = r
+	}
+	for _, t := range []string{"postfix", "postern"} {
+		r, ok := last[t]
+		if !ok {
+			continue
+		}
+		names := make([]string, 0, len(r.CPUByComm))
+		for n := range r.CPUByComm {
+			names = append(names, n)
+		}
+		sort.Slice(names, func(i, j int) bool { return r.CPUByComm[names[i]] > r.CPUByComm[names[j]] })
+		fmt.Printf("%s CPU s per 1k msgs by program (last run):", t)
+		for _, n := range names {
+			fmt.Printf(" %s %.2f", n, r.CPUByComm[n]*1000/float64(r.Msgs))
+		}
+		fmt.Println()
+	}
+}
+
 func printLocal(rs []result) {
 	if len(rs) == 0 {
 		return
@@ -90,6 +114,7 @@ func printLocal(rs []result) {
 		{"peak PSS MB", func(r result) float64 { return r.PeakPSS }, "%.1f"},
 		{"accept s", func(r result) float64 { return r.AcceptOnly }, "%.1f"},
 	})
+	printByComm(rs)
 }
 
 func printDeferred(rs []result) {
@@ -112,5 +137,12 @@ func printDeferred(rs []result) {
 			{"qmgr RSS peak", func(r result) float64 { return r.QmgrPeak }, "%.1f"},
 			{"tree PSS peak", func(r result) float64 { return r.PeakPSS }, "%.1f"},
 		})
+		var these []result
+		for _, r := range rs {
+			if r.Msgs == n {
+				these = append(these, r)
+			}
+		}
+		printByComm(these)
 	}
 }
