@@ -23,10 +23,13 @@ package tests
 // Timeouts are set small in main.cf; nothing asserts on timing.
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,6 +37,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -437,5 +441,201 @@ func lookupCheck(t *testing.T, m *faultMTA, out []string) []string {
 			t.Errorf("%s: a lookup failure must not be permanent: %s", m.name, l)
 		}
 	}
+	return out
+}
+
+// ---- 3. A next hop that hangs, resets or talks garbage ----
+
+// badHopModes: what each next hop does until it is told to behave.
+var badHopModes = []string{"nogreet", "hangmail", "hangdot", "reset", "garbage", "garbagemail"}
+
+// badHop is a next hop that misbehaves in one way until good is set;
+// then it is a recording sink.
+type badHop struct {
+	mode string
+	ln   net.Listener
+	sink *recordSink
+	mu   sync.Mutex
+	good bool
+	wg   sync.WaitGroup
+}
+
+func startBadHop(t *testing.T, mode string) *badHop {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &badHop{mode: mode, ln: ln, sink: &recordSink{}}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			h.wg.Add(1)
+			go func() { defer h.wg.Done(); h.session(c) }()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); h.wg.Wait() })
+	return h
+}
+
+func (h *badHop) port() int { return h.ln.Addr().(*net.TCPAddr).Port }
+
+func (h *badHop) behave() { h.mu.Lock(); h.good = true; h.mu.Unlock() }
+
+// session misbehaves; a hanging session ends when the client closes
+// the connection (or after a minute).
+func (h *badHop) session(c net.Conn) {
+	h.mu.Lock()
+	good := h.good
+	h.mu.Unlock()
+	if good {
+		h.sink.session(c)
+		return
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Minute))
+	r := bufio.NewReader(c)
+	say := func(s string) { c.Write([]byte(s + "\r\n")) }
+	upTo := func(verb string) bool { // answer until verb arrives
+		inData := false
+		for {
+			l, err := r.ReadString('\n')
+			if err != nil {
+				return false
+			}
+			v := strings.ToUpper(strings.TrimSpace(l))
+			switch {
+			case strings.HasPrefix(v, verb) && (!inData || v == "."):
+				return true
+			case inData && v != ".":
+				// message content: no reply
+			case strings.HasPrefix(v, "EHLO"):
+				say("250-hop.test\r\n250 PIPELINING")
+			case v == "DATA":
+				inData = true
+				say("354 go ahead")
+			default:
+				inData = false
+				say("250 2.0.0 Ok")
+			}
+		}
+	}
+	switch h.mode {
+	case "hangmail":
+		say("220 hop.test ESMTP")
+		upTo("MAIL")
+	case "hangdot":
+		say("220 hop.test ESMTP")
+		upTo(".")
+	case "reset":
+		say("220 hop.test ESMTP")
+		if upTo("RCPT") {
+			c.(*net.TCPConn).SetLinger(0) // RST, not FIN
+			return
+		}
+	case "garbage":
+		say("HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<html>nope</html>")
+	case "garbagemail":
+		say("220 hop.test ESMTP")
+		if upTo("MAIL") {
+			say("what?")
+		}
+	}
+	io.Copy(io.Discard, r) // hang until the client gives up
+}
+
+// badHopCF routes x@MODE.test to each next hop, with small timeouts.
+func badHopCF(t *testing.T, hops map[string]*badHop) []string {
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	var b strings.Builder
+	for mode, h := range hops {
+		fmt.Fprintf(&b, "%s.test smtp:[127.0.0.1]:%d\n", mode, h.port())
+	}
+	os.WriteFile(filepath.Join(dir, "transport"), []byte(b.String()), 0o644)
+	return append(faultBaseCF("[127.0.0.1]:1"), "transport_maps = texthash:"+dir+"/transport",
+		"smtp_connect_timeout = 2s", "smtp_helo_timeout = 2s", "smtp_mail_timeout = 2s",
+		"smtp_rcpt_timeout = 2s", "smtp_data_init_timeout = 2s", "smtp_data_xfer_timeout = 2s",
+		"smtp_data_done_timeout = 2s", "smtp_quit_timeout = 2s", "smtp_rset_timeout = 2s")
+}
+
+var deferredRE = regexp.MustCompile(`to=<x@([a-z]+)\.test>, relay=(\S+), .*status=deferred \((.*)\)$`)
+
+func TestReliabilityBadNextHop(t *testing.T) {
+	hops := map[string]map[string]*badHop{}
+	mtas := faultMTAs(t, func(name string) []string {
+		hops[name] = map[string]*badHop{}
+		for _, mode := range badHopModes {
+			hops[name][mode] = startBadHop(t, mode)
+		}
+		return badHopCF(t, hops[name])
+	}, faultMasterCF(t))
+	results := make([][]string, len(mtas))
+	for i := len(mtas) - 1; i >= 0; i-- { // the oracle first
+		results[i] = runBadHop(t, mtas[i], hops[mtas[i].name])
+	}
+	if len(results) == 2 {
+		compareTranscripts(t, "status=deferred reasons", results[1], results[0])
+	}
+}
+
+// runBadHop sends one message to each next hop, collects the deferral
+// reasons (ports masked), then lets the hops behave and checks that
+// each message is delivered exactly once.
+func runBadHop(t *testing.T, m *faultMTA, hops map[string]*badHop) []string {
+	for _, mode := range badHopModes {
+		c := dialSMTP(t, m.addr("smtp"))
+		c.reply()
+		for _, cmd := range []string{"EHLO client.example", "MAIL FROM:<a@example.com>", "RCPT TO:<x@" + mode + ".test>", "DATA"} {
+			c.cmd(cmd)
+		}
+		if r := c.cmd("Subject: " + mode + "\r\n\r\nhello\r\n."); !strings.HasPrefix(r, "250 ") {
+			t.Fatalf("%s: message to %s: %q", m.name, mode, r)
+		}
+		c.cmd("QUIT")
+	}
+	reasons := map[string]string{}
+	m.wait(t, "every message deferred", func() bool {
+		for _, l := range strings.Split(m.log(), "\n") {
+			if s := deferredRE.FindStringSubmatch(l); s != nil {
+				reasons[s[1]] = "relay=" + s[2] + " (" + s[3] + ")"
+			}
+		}
+		return len(reasons) == len(badHopModes)
+	})
+	var out []string
+	for _, mode := range badHopModes {
+		r := reasons[mode]
+		for _, h := range hops {
+			r = strings.ReplaceAll(r, strconv.Itoa(h.port()), "PORT")
+		}
+		out = append(out, mode+": "+r)
+	}
+	for _, h := range hops {
+		h.behave()
+	}
+	m.postqueue("-f")
+	m.wait(t, "every message delivered", func() bool {
+		for _, h := range hops {
+			if h.sink.count() == 0 {
+				return false
+			}
+		}
+		return strings.Contains(m.postqueue("-p"), "Mail queue is empty")
+	})
+	delivered, dups := 0, 0
+	for mode, h := range hops {
+		if n := sentFrom(h.sink, "a@example.com"); n != 1 {
+			t.Errorf("%s: %d deliveries to %s, want 1", m.name, n, mode)
+			dups += n - 1
+		}
+		delivered += h.sink.count()
+	}
+	t.Logf("reliability (bad next hop, %s): %d messages accepted, %d deferred, %d delivered after the next hops behaved, %d duplicated, 0 lost\n  %s",
+		m.name, len(badHopModes), len(reasons), delivered, dups, strings.Join(out, "\n  "))
 	return out
 }

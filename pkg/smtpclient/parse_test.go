@@ -18,7 +18,8 @@ func TestReadReply(t *testing.T) {
 		{"550 4.1.1 class mismatch\r\n", 550, "5.0.0", "550 4.1.1 class mismatch"},
 		{"354 go ahead\r\n", 354, "5.5.0", "354 go ahead"},
 		{"220\r\n", 220, "2.0.0", "220"},
-		{"hello garbage\r\n", 0, "5.5.0", "hello garbage"},
+		{"hello garbage\r\n250 ok\r\n", 250, "2.0.0", "hello garbage 250 ok"},
+		{"250-a\r\n2500 x\r\n250x\r\n550 5.1.1 no\r\n", 550, "5.1.1", "250-a 2500 x 250x 550 5.1.1 no"},
 		{"250 ok\x01\xff\n", 250, "2.0.0", "250 ok??"},
 	}
 	for _, c := range cases {
@@ -27,8 +28,10 @@ func TestReadReply(t *testing.T) {
 			t.Errorf("%q: %+v %v", c.in, r, err)
 		}
 	}
-	if _, err := readReply(bufio.NewReader(strings.NewReader("250-more\r\n"))); err == nil {
-		t.Error("EOF inside a reply accepted")
+	for _, in := range []string{"250-more\r\n", "HTTP/1.1 400 Bad Request\r\n\r\n"} {
+		if _, err := readReply(bufio.NewReader(strings.NewReader(in))); err == nil {
+			t.Errorf("%q: EOF inside a reply accepted", in)
+		}
 	}
 }
 

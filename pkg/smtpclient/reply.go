@@ -13,7 +13,7 @@ import (
 // "250-" or "250 " prefix, joined with "\n".
 type Reply struct {
 	Code int
-	DSN  string // enhanced status; "X.0.0" when the server gave none; "5.5.0" for garbage
+	DSN  string // enhanced status; "X.0.0" when the server gave none; "5.5.0" for a code not 2xx/4xx/5xx
 	Text string
 }
 
@@ -21,7 +21,7 @@ type Reply struct {
 // (translit(resp->str, "\n", " ")).
 func (r *Reply) Line() string { return strings.ReplaceAll(r.Text, "\n", " ") }
 
-// Class returns the first digit of the code (2, 3, 4, 5; 0 for garbage).
+// Class returns the first digit of the code.
 func (r *Reply) Class() int { return r.Code / 100 }
 
 // errEOF is a connection that ends inside a reply.
@@ -31,8 +31,11 @@ var errEOF = io.ErrUnexpectedEOF
 const maxReplyText = 2048
 
 // readReply reads one (possibly multi-line) reply. Non-printable bytes
-// become '?'. A line that does not start with three digits ends the reply
-// with code 0, as smtp_chat_resp() treats garbage.
+// become '?'. A line that is not "NNN-", "NNN " or "NNN" is garbage: it
+// is kept in the text and reading goes on, as smtp_chat_resp() does
+// ("Ignore unrecognized garbage"), so that a next hop that talks
+// something other than SMTP runs into the command's timeout and the
+// mail is deferred, never bounced on the strength of garbage.
 func readReply(br *bufio.Reader) (*Reply, error) {
 	var text strings.Builder
 	var last string
@@ -48,16 +51,10 @@ func readReply(br *bufio.Reader) (*Reply, error) {
 			text.WriteString(line)
 		}
 		last = line
-		if threeDigits(line) {
-			if len(line) > 3 && line[3] == '-' {
-				continue
-			}
-			if len(line) == 3 || line[3] == ' ' {
-				break
-			}
+		if threeDigits(line) && (len(line) == 3 || line[3] == ' ') {
+			break
 		}
-		// Garbage: do not ignore it (Postfix treats it as a reply).
-		return &Reply{Code: 0, DSN: "5.5.0", Text: text.String()}, nil
+		// A continuation line, or garbage: read on.
 	}
 	r := &Reply{Code: atoi3(last), Text: text.String()}
 	r.DSN = replyDSN(last, r.Code)
