@@ -639,3 +639,131 @@ func runBadHop(t *testing.T, m *faultMTA, hops map[string]*badHop) []string {
 		m.name, len(badHopModes), len(reasons), delivered, dups, strings.Join(out, "\n  "))
 	return out
 }
+
+// ---- 4. A service that crash-loops ----
+
+// crashServices: a command that fails at once, and a daemon given an
+// option it does not know; both under a load of connections.
+const crashServices = "127.0.0.1:{port:false} inet n - n - 4 /bin/false\n" +
+	"127.0.0.1:{port:badopt} inet n - n - 4 smtpd -Z\n"
+
+func TestReliabilityCrashLoop(t *testing.T) {
+	sinks := map[string]*recordSink{}
+	mtas := faultMTAs(t, func(name string) []string {
+		sinks[name] = startRecordSink(t)
+		return append(faultBaseCF("[127.0.0.1]:"+sinks[name].port()), "service_throttle_time = 1s")
+	}, crashServices+faultMasterCF(t))
+	kinds := make([][]string, len(mtas))
+	for i, m := range mtas {
+		kinds[i] = runCrashLoop(t, m, sinks[m.name])
+	}
+	if len(kinds) == 2 {
+		compareTranscripts(t, "master's lines about the failing services", crashKnownDiffs(kinds[1]), kinds[0])
+	}
+}
+
+// crashKnownDiffs rewrites Postfix's lines where Postern is known to
+// differ (docs/compatibility.md). XXX: Postern's master sees an exec
+// failure itself (no forked child to log "fatal:" and exit 1); and a
+// daemon's "invalid option" fatal comes before its logging starts, so
+// it is not in maillog_file (pkg/server).
+func crashKnownDiffs(kinds []string) []string {
+	var out []string
+	for _, k := range kinds {
+		switch {
+		case strings.Contains(k, "fatal: master_spawn: exec"):
+			k = strings.Replace(k, "fatal:", "warning:", 1)
+		case strings.Contains(k, "process DIR/false pid"), strings.Contains(k, "fatal: invalid option"):
+			continue
+		}
+		out = append(out, k)
+	}
+	return uniqueKinds(out)
+}
+
+// runCrashLoop loads the failing services for a few seconds while mail
+// goes through smtpd and "postfix status" runs, then reloads; it
+// returns the master's kinds of lines about the failing services.
+func runCrashLoop(t *testing.T, m *faultMTA, sink *recordSink) []string {
+	master := m.masterPID()
+	const window = 5 * time.Second
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func(svc string) {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if c, err := net.DialTimeout("tcp", m.addr(svc), time.Second); err == nil {
+					c.SetDeadline(time.Now().Add(500 * time.Millisecond))
+					c.Read(make([]byte, 100))
+					c.Close()
+				} else {
+					time.Sleep(50 * time.Millisecond)
+				}
+			}
+		}([]string{"false", "badopt"}[i%2])
+	}
+	start := time.Now()
+	sent := 0
+	for time.Since(start) < window {
+		if r := diskSend(t, m.addr("smtp"), fmt.Sprintf("during the crash loop %d", sent), 1); !strings.HasPrefix(r, "250 ") {
+			t.Errorf("%s: mail during the crash loop: %q", m.name, r)
+		}
+		sent++
+		if out, err := m.postfix("status"); err != nil {
+			t.Errorf("%s: postfix status during the crash loop: %v %s", m.name, err, out)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	close(stop)
+	wg.Wait()
+	if out, err := m.postfix("reload"); err != nil {
+		t.Errorf("%s: postfix reload after the crash loop: %v %s", m.name, err, out)
+	}
+	m.wait(t, "the mail sent during the crash loop delivered", func() bool { return sentFrom(sink, "a@example.com") >= sent })
+	if now := m.masterPID(); now != master {
+		t.Errorf("%s: master pid %d, was %d", m.name, now, master)
+	}
+	log := m.log()
+	forks := map[string]int{}
+	for _, svc := range []string{"/bin/false", "smtpd"} {
+		// A failed start is an exit status line, or for an exec failure
+		// in Postern the master's own master_spawn line.
+		forks[svc] = max(len(regexp.MustCompile(`master\[\d+\]: warning: process \S*`+regexp.QuoteMeta(svc)+` pid \d+ exit status 1`).FindAllString(log, -1)),
+			len(regexp.MustCompile(`master\[\d+\]: (warning|fatal): master_spawn: exec \S*`+regexp.QuoteMeta(svc)+`:`).FindAllString(log, -1)))
+		// Each failed start throttles the service for service_throttle_time
+		// (1s); up to maxproc (4) children may be starting at once.
+		bound := 4 * (int(elapsed/time.Second) + 3)
+		if forks[svc] == 0 || forks[svc] > bound {
+			t.Errorf("%s: %d failed starts of %s in %v, want 1 to %d", m.name, forks[svc], svc, elapsed.Round(time.Second), bound)
+		}
+		if !regexp.MustCompile(`master\[\d+\]: warning: \S*` + regexp.QuoteMeta(svc) + `: bad command startup -- throttling`).MatchString(log) {
+			t.Errorf("%s: no throttling warning for %s", m.name, svc)
+		}
+	}
+	t.Logf("reliability (crash loop, %s): %d messages accepted, %d delivered, 0 lost, during %v of load on two failing services: %d failed starts of /bin/false, %d of smtpd -Z (service_throttle_time 1s); master pid unchanged, status and reload worked",
+		m.name, sent, sentFrom(sink, "a@example.com"), elapsed.Round(time.Second), forks["/bin/false"], forks["smtpd"])
+	return uniqueKinds(logKinds(log, regexp.MustCompile(`(/bin/false|smtpd\[\d+\]: fatal|/smtpd: bad command|/smtpd pid \d+ exit)`)))
+}
+
+// uniqueKinds sorts and deduplicates.
+func uniqueKinds(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range in {
+		l = regexp.MustCompile(`/\S*/(smtpd|false)\b`).ReplaceAllString(l, "DIR/$1")
+		if !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
