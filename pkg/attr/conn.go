@@ -1,8 +1,10 @@
 package attr
 
 import (
+	"bufio"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 )
 
@@ -16,9 +18,37 @@ type Conn struct {
 	Timeout time.Duration // per Send or Recv; 0 leaves the deadline to the caller
 }
 
-// NewConn wraps an established connection.
+// NewConn wraps an established connection. Its buffers come from a pool
+// that Release refills.
 func NewConn(c net.Conn, enc Encoding, timeout time.Duration) *Conn {
-	return &Conn{conn: c, r: NewReader(c, enc), w: NewWriter(c, enc), enc: enc, Timeout: timeout}
+	br := connReaders.Get().(*bufio.Reader)
+	br.Reset(c)
+	bw := connWriters.Get().(*bufio.Writer)
+	bw.Reset(c)
+	return &Conn{conn: c, r: &Reader{r: br, enc: enc, Limits: DefaultLimits}, w: &Writer{w: bw, enc: enc},
+		enc: enc, Timeout: timeout}
+}
+
+// The buffers of released conversations: a delivery request is one
+// conversation each way (qmgr and the agent), and their two 4 KiB
+// buffers were a third of the bytes qmgr and smtp allocated.
+var (
+	connReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+	connWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+)
+
+// Release gives the buffers back for the next conversation. The Conn
+// must not be used afterwards (the connection itself stays open); a
+// Conn that is never released is simply collected.
+func (c *Conn) Release() {
+	if c.r == nil || c.w == nil {
+		return
+	}
+	c.r.r.Reset(nil)
+	connReaders.Put(c.r.r)
+	c.w.w.Reset(nil)
+	connWriters.Put(c.w.w)
+	c.r, c.w = nil, nil
 }
 
 // Dial connects to a UNIX-domain socket ("unix") or TCP endpoint ("tcp").

@@ -49,6 +49,7 @@ func (c *Client) Deliver(ctx context.Context, req *Request) (*Reply, error) {
 // ctx ends. ipcTimeout bounds the announcement and the request.
 func Exchange(ctx context.Context, nc net.Conn, req *Request, ipcTimeout time.Duration) (*Reply, error) {
 	conn := attr.NewConn(nc, attr.Null, ipcTimeout)
+	defer conn.Release()
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Now()) })
 	defer stop()
 	if err := conn.ExpectProtocol(Protocol); err != nil {

@@ -31,6 +31,7 @@ func (f AgentFunc) Deliver(ctx context.Context, d *Delivery) error { return f(ct
 // problems are in the reply.
 func Serve(ctx context.Context, conn net.Conn, env *Env, agent Agent) error {
 	c := attr.NewConn(conn, attr.Null, env.IPCTimeout)
+	defer c.Release()
 	if err := c.Announce(Protocol); err != nil {
 		return fmt.Errorf("send %s announcement: %w", Protocol, err)
 	}
