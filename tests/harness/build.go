@@ -1,7 +1,9 @@
 package harness
 
 import (
+	"debug/buildinfo"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +13,11 @@ import (
 )
 
 // Building the programs an instance runs: each test binary builds them
-// once, into one temporary directory, from this module's source.
+// once, into one temporary directory, from this module's source. With
+// $POSTERN_BIN set (make test sets it to ./bin, which it has just built
+// from the same tree) a program found there, built for this module and
+// with -race exactly when the tests are, is copied instead: linking
+// some thirty programs once more costs half a minute.
 
 var (
 	buildMu  sync.Mutex
@@ -70,7 +76,9 @@ func Build(t testing.TB, names ...string) string {
 	var pkgs []string
 	for _, n := range names {
 		if pkg, ok := packageFor(root, n); ok && !built[n] {
-			pkgs = append(pkgs, pkg)
+			if !copyPrebuilt(t, n, pkg) {
+				pkgs = append(pkgs, pkg)
+			}
 			built[n] = true
 		}
 	}
@@ -111,4 +119,49 @@ func Main(m *testing.M) {
 	code := m.Run()
 	Cleanup()
 	os.Exit(code)
+}
+
+// copyPrebuilt copies program name from $POSTERN_BIN into binDir when
+// it is there, was built from package pkg of this module and with -race
+// exactly when this test binary is; it reports whether it did.
+func copyPrebuilt(t testing.TB, name, pkg string) bool {
+	dir := os.Getenv("POSTERN_BIN")
+	if dir == "" {
+		return false
+	}
+	src := filepath.Join(dir, name)
+	info, err := buildinfo.ReadFile(src)
+	if err != nil || info.Path != "github.com/postern/postern/"+strings.TrimPrefix(pkg, "./") {
+		return false
+	}
+	race := false
+	for _, s := range info.Settings {
+		if s.Key == "-race" && s.Value == "true" {
+			race = true
+		}
+	}
+	if race != raceEnabled {
+		return false
+	}
+	if err := copyFile(src, filepath.Join(binDir, name)); err != nil {
+		t.Fatalf("harness: copy %s from $POSTERN_BIN: %v", name, err)
+	}
+	return true
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
