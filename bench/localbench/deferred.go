@@ -66,6 +66,7 @@ func runDeferred(o *options, t mtaTarget, n int) (result, error) {
 		"mydestination =", "local_recipient_maps =", "alias_maps =", "alias_database =",
 		fmt.Sprintf("relayhost = [127.0.0.1]:%d", sinkPort),
 	}}
+	in.extra = append(in.extra, o.sets...)
 	current = in
 	defer in.stop()
 	if err := in.start(); err != nil {

@@ -96,7 +96,7 @@ func runLocal(o *options, t mtaTarget, home string) (result, error) {
 		return result{}, err
 	}
 	defer os.RemoveAll(dir)
-	in := &instance{t: t, dir: dir, port: port, extra: localExtra()}
+	in := &instance{t: t, dir: dir, port: port, extra: append(localExtra(), o.sets...)}
 	current = in
 	defer in.stop()
 	if err := in.start(); err != nil {

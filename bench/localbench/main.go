@@ -40,7 +40,14 @@ type options struct {
 	postfixCmd, postfixDaemon    string
 	only                         string
 	jsonPath                     string
+	sets                         multiFlag
 }
+
+// multiFlag collects a repeated flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 // result is one run of one target; JSON lines go to -json.
 type result struct {
@@ -96,6 +103,7 @@ func parseFlags() *options {
 	flag.StringVar(&o.postfixDaemon, "postfix-daemon", "/usr/lib/postfix/sbin", "Postfix daemon_directory")
 	flag.StringVar(&o.only, "only", "", "run one target only: postfix or postern")
 	flag.StringVar(&o.jsonPath, "json", "", "append one JSON line per run to this file")
+	flag.Var(&o.sets, "set", "extra main.cf line for both (repeatable), e.g. 'import_environment = ...'")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: localbench [flags] local|deferred")
 		flag.PrintDefaults()
