@@ -337,6 +337,7 @@ var lookupCases = []struct {
 	{"check_recipient_access garbage", []string{"smtpd_recipient_restrictions = check_recipient_access hash:TABLES/bad, permit_mynetworks, reject"}},
 	{"virtual_alias_maps ldap down", []string{"virtual_alias_maps = ldap:TABLES/ldap.cf"}},
 	{"check_sender_access ldap down", []string{"smtpd_sender_restrictions = check_sender_access ldap:TABLES/ldap.cf"}},
+	{"virtual_alias_maps ldap hangs", []string{"virtual_alias_maps = ldap:TABLES/ldaphang.cf"}},
 }
 
 // lookupKnownDiffs: Postfix's reply and Postern's where they differ.
@@ -392,10 +393,40 @@ func lookupTables(t *testing.T) string {
 	garbage := make([]byte, 4096)
 	rand.Read(garbage)
 	os.WriteFile(filepath.Join(dir, "bad.db"), garbage, 0o644)
+	const ldapCF = "server_host = ldap://127.0.0.1:%d\nsearch_base = dc=example,dc=test\nquery_filter = (mail=%%s)\nresult_attribute = mail\ntimeout = 2\n"
 	down := e2eFreePort(t) // nothing listens there
-	os.WriteFile(filepath.Join(dir, "ldap.cf"), []byte(fmt.Sprintf(
-		"server_host = ldap://127.0.0.1:%d\nsearch_base = dc=example,dc=test\nquery_filter = (mail=%%s)\nresult_attribute = mail\ntimeout = 2\n", down)), 0o644)
+	os.WriteFile(filepath.Join(dir, "ldap.cf"), []byte(fmt.Sprintf(ldapCF, down)), 0o644)
+	os.WriteFile(filepath.Join(dir, "ldaphang.cf"), []byte(fmt.Sprintf(ldapCF, hangingListener(t))), 0o644)
 	return dir
+}
+
+// hangingListener accepts TCP connections and never answers; it
+// returns its port.
+func hangingListener(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c.SetDeadline(time.Now().Add(time.Minute))
+				io.Copy(io.Discard, c)
+				c.Close()
+			}()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // runLookupCase sends one message and returns the replies and what
