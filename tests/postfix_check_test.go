@@ -10,6 +10,7 @@ package tests
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -32,28 +34,42 @@ import (
 // descriptors and returns what it wrote there and its exit status.
 func runOnPty(t *testing.T, cmd *exec.Cmd) (string, int) {
 	t.Helper()
+	out, code, err := ptyRun(cmd)
+	if errors.Is(err, errNoPty) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, code
+}
+
+var errNoPty = errors.New("no pseudo terminals")
+
+// ptyRun is runOnPty without a test: it may run in any goroutine.
+func ptyRun(cmd *exec.Cmd) (string, int, error) {
 	ptm, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
-		t.Skipf("no pseudo terminals: %v", err)
+		return "", 0, fmt.Errorf("%w: %v", errNoPty, err)
 	}
 	defer ptm.Close()
 	if err := unix.IoctlSetPointerInt(int(ptm.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
+		return "", 0, err
 	}
 	n, err := unix.IoctlGetInt(int(ptm.Fd()), unix.TIOCGPTN)
 	if err != nil {
-		t.Fatal(err)
+		return "", 0, err
 	}
 	pts, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
-		t.Fatal(err)
+		return "", 0, err
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = pts, pts, pts
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	err = cmd.Start()
 	pts.Close()
 	if err != nil {
-		t.Fatal(err)
+		return "", 0, err
 	}
 	out := make(chan []byte, 1)
 	go func() { data, _ := io.ReadAll(ptm); out <- data }() // EIO once the terminal is closed
@@ -62,9 +78,9 @@ func runOnPty(t *testing.T, cmd *exec.Cmd) (string, int) {
 	select {
 	case data = <-out:
 	case <-time.After(harness.Timeout):
-		t.Fatalf("%s: its terminal stays open", cmd.Path)
+		return "", 0, fmt.Errorf("%s: its terminal stays open", cmd.Path)
 	}
-	return strings.ReplaceAll(string(data), "\r\n", "\n"), cmd.ProcessState.ExitCode()
+	return strings.ReplaceAll(string(data), "\r\n", "\n"), cmd.ProcessState.ExitCode(), nil
 }
 
 // checkSetup is one instance's directory for one implementation.
@@ -107,6 +123,18 @@ func (s *checkSetup) write(t *testing.T, name, text string) {
 // its distinct messages, paths and program names made comparable.
 func (s *checkSetup) check(t *testing.T, bin string, extra ...string) ([]string, int) {
 	t.Helper()
+	lines, code, err := s.run(bin, extra...)
+	if errors.Is(err, errNoPty) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lines, code
+}
+
+// run is check without a test: it may run in any goroutine.
+func (s *checkSetup) run(bin string, extra ...string) ([]string, int, error) {
 	// An extra line replaces the base line of the same parameter (a
 	// duplicate would add Postfix's "overriding earlier entry" warnings).
 	var lines []string
@@ -116,12 +144,18 @@ func (s *checkSetup) check(t *testing.T, bin string, extra ...string) ([]string,
 			lines = append(lines, l)
 		}
 	}
-	s.write(t, "main.cf", strings.Join(append(lines, extra...), "\n")+"\n")
+	text := strings.Join(append(lines, extra...), "\n") + "\n"
+	if err := os.WriteFile(filepath.Join(s.dir, "etc", "main.cf"), []byte(text), 0644); err != nil {
+		return nil, 0, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*harness.Timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, s.postfix, "-c", filepath.Join(s.dir, "etc"), "check")
 	cmd.Env = []string{"PATH=/usr/bin:/bin:/usr/sbin:/sbin"}
-	out, code := runOnPty(t, cmd)
+	out, code, err := ptyRun(cmd)
+	if err != nil {
+		return nil, 0, err
+	}
 	lines = nil
 	for _, l := range strings.Split(out, "\n") {
 		l = strings.ReplaceAll(l, s.dir, "DIR")
@@ -131,7 +165,53 @@ func (s *checkSetup) check(t *testing.T, bin string, extra ...string) ([]string,
 		}
 	}
 	slices.Sort(lines)
-	return lines, code
+	return lines, code, nil
+}
+
+// checkResult is what one "postfix check" found.
+type checkResult struct {
+	lines []string
+	code  int
+	err   error
+}
+
+// checkEach runs, for each line, "postfix check" with that line in a
+// directory of its own made by setup and checked once clean before (as
+// the cases after the clean check of one directory would be), several
+// at a time: the real Postfix sleeps a second after each fatal error
+// (msg.c), so one after the other they take a minute.
+func checkEach(t *testing.T, bin string, lines []string, setup func(dir string) *checkSetup) []checkResult {
+	t.Helper()
+	res := make([]checkResult, len(lines))
+	setups := make([]*checkSetup, len(lines))
+	for i := range lines {
+		setups[i] = setup(fmt.Sprintf("case%02d", i))
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i, line := range lines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if _, _, err := setups[i].run(bin); err != nil {
+				res[i].err = err
+				return
+			}
+			res[i].lines, res[i].code, res[i].err = setups[i].run(bin, line)
+		}()
+	}
+	wg.Wait()
+	for _, r := range res {
+		if errors.Is(r.err, errNoPty) {
+			t.Skip(r.err)
+		}
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	return res
 }
 
 // TestPostfixCheckLikePostfix: the same findings, with the same texts and
@@ -150,27 +230,40 @@ func TestPostfixCheckLikePostfix(t *testing.T) {
 	os.Chmod(filepath.Dir(root), 0755)
 	os.Chmod(root, 0755)
 	bin := installedCommands(t, filepath.Join(root, "sbin"))
-	real := newCheckSetup(t, filepath.Join(root, "postfix"), "/usr/sbin/postfix", nil, "/usr/share/postfix/master.cf.dist")
-	ours := newCheckSetup(t, filepath.Join(root, "postern"), filepath.Join(bin, "postfix"),
-		[]string{"daemon_directory = " + bin, "command_directory = " + bin}, filepath.Join(repoRoot(t), "etc/master.cf"))
-	compare := func(name string, extra ...string) {
+	realSetup := func(dir string) *checkSetup {
+		return newCheckSetup(t, filepath.Join(root, dir, "postfix"), "/usr/sbin/postfix", nil, "/usr/share/postfix/master.cf.dist")
+	}
+	oursSetup := func(dir string) *checkSetup {
+		return newCheckSetup(t, filepath.Join(root, dir, "postern"), filepath.Join(bin, "postfix"),
+			[]string{"daemon_directory = " + bin, "command_directory = " + bin}, filepath.Join(repoRoot(t), "etc/master.cf"))
+	}
+	real, ours := realSetup("base"), oursSetup("base")
+	compare := func(name string, want, got checkResult) {
 		t.Helper()
-		want, wantCode := real.check(t, "/usr/sbin", extra...)
-		got, gotCode := ours.check(t, bin, extra...)
-		if gotCode != wantCode || !slices.Equal(got, want) {
-			t.Errorf("%s: Postern exit %d:\n  %s\nPostfix exit %d:\n  %s", name, gotCode,
-				strings.Join(got, "\n  "), wantCode, strings.Join(want, "\n  "))
+		if got.code != want.code || !slices.Equal(got.lines, want.lines) {
+			t.Errorf("%s: Postern exit %d:\n  %s\nPostfix exit %d:\n  %s", name, got.code,
+				strings.Join(got.lines, "\n  "), want.code, strings.Join(want.lines, "\n  "))
 		}
 	}
-	compare("clean configuration")
-	for _, line := range []string{
+	compareBase := func(name string) {
+		t.Helper()
+		var want, got checkResult
+		want.lines, want.code = real.check(t, "/usr/sbin")
+		got.lines, got.code = ours.check(t, bin)
+		compare(name, want, got)
+	}
+	compareBase("clean configuration")
+	lines := []string{
 		"default_process_limit = abc", "default_process_limit = 0", "message_size_limit = 10x",
 		"soft_bounce = maybe", "ipc_timeout = 5x", "myhostname =", "myhostname = bad..name",
 		"inet_protocols = ipv5", "mail_owner = nosuchuser", "mail_owner = root",
 		"setgid_group = nosuchgroup", "default_privs = postfix", "default_verp_delimiters = +!",
 		"bogus_param = 1", "mydestination = $nosuch", "relayhost = mx.example.test",
-	} {
-		compare(line, line)
+	}
+	wants := checkEach(t, "/usr/sbin", lines, realSetup)
+	gots := checkEach(t, bin, lines, oursSetup)
+	for i, line := range lines {
+		compare(line, wants[i], gots[i])
 	}
 
 	// Wrong owners and modes of existing directories.
@@ -180,13 +273,13 @@ func TestPostfixCheckLikePostfix(t *testing.T) {
 		os.Chown(filepath.Join(s.dir, "queue/pid"), postfixUID(t), -1)
 		os.Chown(filepath.Join(s.dir, "queue/public"), -1, 0)
 	}
-	compare("wrong owners and modes")
+	compareBase("wrong owners and modes")
 
 	// A missing master.cf.
 	for _, s := range []*checkSetup{real, ours} {
 		os.Remove(filepath.Join(s.dir, "etc/master.cf"))
 	}
-	compare("no master.cf")
+	compareBase("no master.cf")
 }
 
 // TestPostfixCheckWarnsBadValues: Postern's check also warns about a bad
