@@ -12,10 +12,13 @@ package tests
 //   - TestReliabilityLookupFailure: a missing, unreadable or damaged
 //     lookup table, or an LDAP server that is down, gets the client a
 //     4xx or leaves the mail deferred: never a 5xx, never lost.
-//   - TestReliabilityBadNextHop: a next hop that never greets, hangs
-//     after MAIL or after the end of data, resets the connection or
-//     talks garbage: the mail is deferred after the smtp_*_timeout
-//     settings, and delivered once the next hop behaves.
+//   - TestReliabilityBadNextHop: a next hop that never completes the
+//     TCP handshake, never greets, hangs after MAIL or after the end of
+//     data, resets the connection or talks garbage: the mail is deferred
+//     after the smtp_*_timeout settings, and delivered once the next
+//     hop behaves.
+//   - TestReliabilityAliasMapsMissing: local delivery with a missing
+//     alias_maps table defers the mail.
 //   - TestReliabilityCrashLoop: a service whose command fails at once,
 //     under a load of connections: the master throttles it, forks a
 //     bounded number of times, and stays responsive.
@@ -478,30 +481,49 @@ func lookupCheck(t *testing.T, m *faultMTA, out []string) []string {
 // ---- 3. A next hop that hangs, resets or talks garbage ----
 
 // badHopModes: what each next hop does until it is told to behave.
-var badHopModes = []string{"nogreet", "hangmail", "hangdot", "reset", "garbage", "garbagemail"}
+var badHopModes = []string{"blackhole", "nogreet", "hangmail", "hangdot", "reset", "garbage", "garbagemail"}
 
 // badHop is a next hop that misbehaves in one way until good is set;
 // then it is a recording sink.
 type badHop struct {
-	mode string
-	ln   net.Listener
-	sink *recordSink
-	mu   sync.Mutex
-	good bool
-	wg   sync.WaitGroup
+	mode    string
+	ln      net.Listener
+	fillers []net.Conn // blackhole: the connections that fill the accept queue
+	sink    *recordSink
+	mu      sync.Mutex
+	good    bool
+	wg      sync.WaitGroup
 }
 
 func startBadHop(t *testing.T, mode string) *badHop {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	h := &badHop{mode: mode, sink: &recordSink{}}
+	if mode == "blackhole" {
+		h.ln, h.fillers = blackholeListener(t)
+	} else {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.ln = ln
+		h.serve()
 	}
-	h := &badHop{mode: mode, ln: ln, sink: &recordSink{}}
+	t.Cleanup(func() {
+		h.ln.Close()
+		for _, c := range h.fillers {
+			c.Close()
+		}
+		h.wg.Wait()
+	})
+	return h
+}
+
+// serve accepts connections until the listener is closed.
+func (h *badHop) serve() {
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
 		for {
-			c, err := ln.Accept()
+			c, err := h.ln.Accept()
 			if err != nil {
 				return
 			}
@@ -509,13 +531,53 @@ func startBadHop(t *testing.T, mode string) *badHop {
 			go func() { defer h.wg.Done(); h.session(c) }()
 		}
 	}()
-	t.Cleanup(func() { ln.Close(); h.wg.Wait() })
-	return h
+}
+
+// blackholeListener listens with a backlog of 0 and accepts nothing
+// until told to behave; connections made here fill the accept queue,
+// so that the kernel drops the SYNs of the next ones and a client's
+// connect runs into its timeout.
+func blackholeListener(t *testing.T) (net.Listener, []net.Conn) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	f := os.NewFile(uintptr(fd), "blackhole")
+	ln, err := net.FileListener(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fillers []net.Conn
+	for i := 0; i < 4; i++ {
+		if c, err := net.DialTimeout("tcp", ln.Addr().String(), 300*time.Millisecond); err == nil {
+			fillers = append(fillers, c)
+		}
+	}
+	return ln, fillers
 }
 
 func (h *badHop) port() int { return h.ln.Addr().(*net.TCPAddr).Port }
 
-func (h *badHop) behave() { h.mu.Lock(); h.good = true; h.mu.Unlock() }
+// behave makes the next hop a sink (a black hole starts accepting).
+func (h *badHop) behave() {
+	h.mu.Lock()
+	h.good = true
+	h.mu.Unlock()
+	if h.mode == "blackhole" {
+		for _, c := range h.fillers {
+			c.Close()
+		}
+		h.fillers = nil
+		h.serve()
+	}
+}
 
 // session misbehaves; a hanging session ends when the client closes
 // the connection (or after a minute).
