@@ -63,7 +63,7 @@ fuzz:
 	scripts/fuzz-all $(FUZZTIME) '$(or $(FUZZ),.)'
 
 soak: build
-	POSTERN_BIN=$(CURDIR)/bin POSTERN_SOAK=1 $(GO) test -timeout 90m -count=1 -v -run '^Test(Reliability|Hostile|E2ECrashUnderLoad)' ./tests/
+	POSTERN_BIN=$(CURDIR)/bin POSTERN_SOAK=1 $(GO) test -timeout 90m -count=1 -v -run '^Test(Reliability|Hostile|E2ECrashUnderLoad|AnvilMemory)' ./tests/
 
 # race: every program race-built into ./bin-race (no -trimpath, so the
 # harness's own -race build below reuses the compiled packages), then the
