@@ -26,6 +26,11 @@ func start(opts Options, transports ...string) *Server {
 	}
 	f, err := parseFlags(os.Args[1:])
 	if err != nil {
+		// Postfix starts logging before it reads its options: the
+		// error goes where the daemon's other lines go ($maillog_file).
+		if cfg, cerr := config.Load(config.ConfigDir("")); cerr == nil {
+			maillog.Init(cfg, s.Program)
+		}
 		maillog.Fatal("%v", err)
 	}
 	s.flags = f
