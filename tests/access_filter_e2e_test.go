@@ -69,6 +69,7 @@ func writeAccessTables(t *testing.T, port string) string {
 }
 
 func TestE2EAccessFilterAndRedirect(t *testing.T) {
+	t.Parallel()
 	relay, filter := startE2ESink(t, 0), startE2ESink(t, 0)
 	tables := writeAccessTables(t, filter.port())
 	inst := harness.New(t, append(e2eNullClient(relay.port()), accessFilterMainCF(tables)...), e2eMasterCF(t, "local", "virtual"))
@@ -100,6 +101,7 @@ func TestE2EAccessFilterAndRedirect(t *testing.T) {
 // TestE2EAccessFilterMatchesPostfix runs the scenario through the real
 // Postfix and Postern and compares.
 func TestE2EAccessFilterMatchesPostfix(t *testing.T) {
+	t.Parallel()
 	var got [2]accessFilterResult
 	for i, name := range []string{"postfix", "postern"} {
 		relay, filter := startE2ESink(t, 0), startE2ESink(t, 0)
@@ -163,6 +165,7 @@ func sinkRecipients(t *testing.T, s *e2eSink) []string {
 // filter off for it), which queues the message again, and the second
 // copy goes to the relayhost.
 func TestE2EContentFilterParameter(t *testing.T) {
+	t.Parallel()
 	relay := startE2ESink(t, 0)
 	master := e2eMasterCF(t, "local", "virtual") +
 		"127.0.0.1:{port:reinject} inet n - n - - smtpd -o content_filter=\n"

@@ -20,6 +20,7 @@ import (
 )
 
 func TestE2EBounceDSN(t *testing.T) {
+	t.Parallel()
 	// smtp-sink -f RCPT answers "500 5.3.0 Error: command failed".
 	sink := startE2ESink(t, 0, "-f", "RCPT")
 	inst := harness.New(t, []string{

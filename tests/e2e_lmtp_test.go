@@ -19,6 +19,7 @@ import (
 )
 
 func TestE2EDovecotLMTP(t *testing.T) {
+	t.Parallel()
 	unix, inet := "lmtp:unix:private/dovecot-lmtp", "lmtp:inet:127.0.0.1:{port:dovecot}"
 	for _, c := range []struct{ name, mailbox, virtual string }{
 		{"mailbox-unix-virtual-inet", unix, inet},

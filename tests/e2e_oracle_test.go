@@ -128,6 +128,7 @@ func e2eSizeWithoutID(lines []string, msg, id string) []string {
 }
 
 func TestE2ENullClientMatchesPostfix(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("swaks"); err != nil {
 		t.Skip("swaks not installed")
 	}

@@ -13,6 +13,7 @@ import (
 // process monitors find "master", "smtpd", "qmgr"... Found by make
 // bench, whose per-program CPU figures listed the master as "exe".
 func TestE2EProcessNames(t *testing.T) {
+	t.Parallel()
 	sink := startE2ESink(t, 0)
 	inst := startNullClient(t, sink)
 	e2eQueuedAs(t, e2eSwaks(t, inst, "--from", "alice@example.com", "--to", "bob@example.net"))

@@ -37,6 +37,7 @@ func startNullClient(t *testing.T, sink *e2eSink, mainCF ...string) *harness.Ins
 }
 
 func TestE2ENullClientRelay(t *testing.T) {
+	t.Parallel()
 	sink := startE2ESink(t, 0)
 	inst := startNullClient(t, sink)
 	// An unqualified sender and a message without From:, Date: and

@@ -13,6 +13,7 @@ import (
 )
 
 func TestE2ETempFailRetry(t *testing.T) {
+	t.Parallel()
 	// smtp-sink -r CMD answers CMD with "450 4.3.0 Error: command failed".
 	sink := startE2ESink(t, 0, "-r", "RCPT")
 	port := sink.portNumber()

@@ -212,6 +212,7 @@ func sendSizeCases(t *testing.T, port string) {
 const sizeSendmailText = "X-Size-Case: sendmail-no-eol\nSubject: no LF\n\nlast line"
 
 func TestE2EMessageSizeMatchesPostfix(t *testing.T) {
+	t.Parallel()
 	n := len(sizeCases()) + 1
 	var got [2]map[string]sizeResult
 	for i, name := range []string{"postfix", "postern"} {

@@ -35,6 +35,7 @@ out=$1; shift
 `
 
 func TestHostileShellMetacharacters(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("local(8) and pipe(8) run as root and deliver as nobody: needs root")
 	}

@@ -9,6 +9,7 @@ import (
 // TestLayers keeps the layering of docs/architecture.md: a package of a
 // lower layer never imports one of a higher layer.
 func TestLayers(t *testing.T) {
+	t.Parallel()
 	layer := map[string]int{
 		"config": 0, "maillog": 0, "server": 0, "master": 0, "attr": 0, "smtperr": 0, "getopt": 0,
 		"addr": 1, "dict": 1, "queue": 1, "tlsconf": 1,

@@ -104,6 +104,7 @@ func (d *privateDovecot) stop() {
 // TestLocalMailboxTransportDovecot: an alias to a user and the user
 // itself both reach Dovecot through mailbox_transport.
 func TestLocalMailboxTransportDovecot(t *testing.T) {
+	t.Parallel()
 	ls := newLocalSetup(t)
 	ls.inst.WriteMasterCF(t, localMaster+"lmtp unix - - n - - lmtp\n")
 	if _, err := exec.LookPath("dovecot"); err != nil {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/postern/postern/pkg/config"
 	tables "github.com/postern/postern/pkg/dict"
+	"github.com/postern/postern/tests/harness"
 )
 
 const realPostconf = "/usr/sbin/postconf"
@@ -110,13 +111,7 @@ func pcBuild(t *testing.T) string {
 	if _, err := os.Stat(realPostconf); err != nil {
 		t.Skip("the real Postfix postconf is not installed")
 	}
-	bin := filepath.Join(t.TempDir(), "postconf")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/postconf")
-	cmd.Dir = ".."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return filepath.Join(harness.Build(t, "postconf"), "postconf")
 }
 
 // pcDir makes a config directory with the given files. The files get an
@@ -219,6 +214,7 @@ func pcDiff(want, got string) string {
 }
 
 func TestPostconf(t *testing.T) {
+	t.Parallel()
 	bin := pcBuild(t)
 	t.Run("StockFiles", func(t *testing.T) { pcTestStock(t, bin) })
 	t.Run("Defaults", func(t *testing.T) { pcTestDefaults(t, bin) })

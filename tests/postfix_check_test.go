@@ -217,6 +217,7 @@ func checkEach(t *testing.T, bin string, lines []string, setup func(dir string) 
 // TestPostfixCheckLikePostfix: the same findings, with the same texts and
 // exit status, as the real postfix check.
 func TestPostfixCheckLikePostfix(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("the real postfix command is reserved for the superuser")
 	}
@@ -286,6 +287,7 @@ func TestPostfixCheckLikePostfix(t *testing.T) {
 // value of a parameter that only a daemon reads (Postfix's check says
 // nothing; the daemon stops at run time with the same words).
 func TestPostfixCheckWarnsBadValues(t *testing.T) {
+	t.Parallel()
 	inst := harness.New(t, []string{"biff = maybe", "smtpd_banner ="}, "")
 	out, err := inst.Postfix("check")
 	if err != nil {
@@ -298,6 +300,7 @@ func TestPostfixCheckWarnsBadValues(t *testing.T) {
 // TestPostfixCheckMailname: Debian's "myorigin = /etc/mailname" names a
 // file; a missing one stops the mail system as Debian's Postfix does.
 func TestPostfixCheckMailname(t *testing.T) {
+	t.Parallel()
 	inst := harness.New(t, []string{"myorigin = /nonexistent/mailname"}, "")
 	out, err := inst.Postfix("check")
 	if err == nil || !strings.Contains(out, "fatal: myorigin: file /nonexistent/mailname: no such file or directory") {

@@ -50,6 +50,7 @@ func smtpSend(t *testing.T, inst *harness.Instance, from, to string) {
 }
 
 func TestQueueManagerUnderMaster(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, []string{"minimal_backoff_time = 300s"},
 		"127.0.0.1:{port:smtp} inet n - n - - smtpd\n"+
 			"qmgr unix n - n 300 1 qmgr\n"+

@@ -16,6 +16,7 @@ import (
 // hook in multi_server.c stand-alone mode), answers without announcing
 // its protocol first.
 func TestTrivialRewriteStandalone(t *testing.T) {
+	t.Parallel()
 	bin := harness.Build(t, "trivial-rewrite")
 	dir := t.TempDir()
 	qdir := filepath.Join(dir, "queue")

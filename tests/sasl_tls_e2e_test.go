@@ -79,6 +79,7 @@ func swaksTo(t *testing.T, inst *harness.Instance, service string, args ...strin
 }
 
 func TestE2ESubmissionServices(t *testing.T) {
+	t.Parallel()
 	inst, sink := startSubmissionServer(t)
 	auth := []string{"--auth", "PLAIN", "--auth-user", "alice", "--auth-password", "wonderland"}
 

@@ -26,6 +26,7 @@ const verifyMaster = "cleanup unix n - y - 0 cleanup\n" +
 	"verify unix - - y - 1 verify\n"
 
 func TestVerifyProbe(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, nil, verifyMaster)
 	vc := &verify.Client{Path: filepath.Join(inst.QueueDir, "private", "verify"), Timeout: harness.Timeout}
 	defer vc.Close()

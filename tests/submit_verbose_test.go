@@ -16,6 +16,7 @@ import (
 // log and mailed to the sender as a Mail Delivery Status Report, once;
 // the original keeps no trace_flags.
 func TestSendmailVerboseReport(t *testing.T) {
+	t.Parallel()
 	inst, bin := submitInstance(t)
 	me, _ := user.Current()
 	sender := me.Username + "@mx.example.test"

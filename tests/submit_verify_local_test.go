@@ -13,6 +13,7 @@ import (
 // user as undeliverable, and nothing is delivered; log lines as Postfix
 // 3.7 writes them.
 func TestSendmailAddressVerifyLocal(t *testing.T) {
+	t.Parallel()
 	requireLocalRoot(t)
 	inst := harness.Start(t, []string{"minimal_backoff_time = 300s",
 		"mydestination = mx.example.test",

@@ -16,6 +16,7 @@ import (
 // recipient is finished once its trace record is written, and when the
 // probe leaves the queue the sender gets a Mail Delivery Status Report.
 func TestSendmailAddressVerify(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, []string{"minimal_backoff_time = 300s",
 		"transport_maps = inline:{ok.test=discard:, { bad.test = error:5.1.1 no such user here }}"},
 		submitMaster+"error unix - - n - - error\ndiscard unix - - n - - discard\n")
@@ -62,6 +63,7 @@ func TestSendmailAddressVerify(t *testing.T) {
 // refuses with it, with Postfix's exit status (75, as the real sendmail
 // exits).
 func TestSendmailAddressVerifyUsage(t *testing.T) {
+	t.Parallel()
 	inst, bin := submitInstance(t)
 	for _, c := range []struct{ args []string }{
 		{[]string{"-bv", "-t"}}, {[]string{"-bv", "-N", "never", "a@b"}}, {[]string{"-bv", "-R", "hdrs", "a@b"}},

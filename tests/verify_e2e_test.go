@@ -15,6 +15,7 @@ import (
 )
 
 func TestVerifyProbeDelivered(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, []string{
 		"transport_maps = inline:{ok.test=discard:, { bad.test = error:5.1.1 no such user here }}"},
 		"cleanup unix n - n - 0 cleanup\n"+

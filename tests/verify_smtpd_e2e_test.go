@@ -15,6 +15,7 @@ import (
 )
 
 func TestVerifyRejectUnverifiedRecipient(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, []string{
 		"relay_domains = ok.test, bad.test",
 		"transport_maps = inline:{ok.test=discard:, { bad.test = error:5.1.1 no such user here }}",
