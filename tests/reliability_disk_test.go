@@ -260,7 +260,7 @@ func fill(t *testing.T, path string, left int64) {
 }
 
 func diskWait(t *testing.T, m *diskMTA, what string, cond func() bool) {
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(60 * time.Second * harness.RaceScale) // a race-built Postern is slower
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: timed out waiting for %s; queue:\n%s\nlog:\n%s", m.name, what, m.postqueue("-p"), e2eHead(m.log(), 6000))
