@@ -1,7 +1,6 @@
 package smtpd
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/postern/postern/pkg/config"
@@ -200,7 +199,7 @@ func (s *session) rcptMapFind(m *dict.Maps, key, replyName string) (found bool, 
 	if err == nil {
 		return ok, checkDunno, false
 	}
-	if s.srv.tableProblem(err) || errors.Is(err, errTableConfig) {
+	if s.srv.tableProblem(err) {
 		return false, s.serverError(), true
 	}
 	return false, s.dictRetry(replyName), true

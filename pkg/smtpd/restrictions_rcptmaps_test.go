@@ -111,3 +111,21 @@ func TestSenderLoginMismatch(t *testing.T) {
 	nosasl.mail("c.test", "alice@example.com").rcpt("user@example.com")
 	nosasl.expectLog(t, "warning: restriction `reject_authenticated_sender_login_mismatch' ignored: no SASL support")
 }
+
+// TestUnlistedTableMissing: a table of the recipient maps check that
+// could not be opened is a stand-in whose lookups fail with a retry
+// error (dict_surrogate()), so the client is told to try again with
+// Postfix's reply and log lines, not a configuration error.
+func TestUnlistedTableMissing(t *testing.T) {
+	spec := "hash:" + t.TempDir() + "/missing"
+	reason := "open database " + spec[len("hash:"):] + ".db: No such file or directory"
+	cs := newCheckSession(t, map[string]string{"canonical_maps": spec, "local_recipient_maps": "",
+		"mynetworks": "192.0.2.0/24"})
+	want := "451 4.3.0 <b@example.net>: Temporary lookup failure"
+	if got := cs.mail("c.test", "a@example.com").rcpt("b@example.net"); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	cs.expectLog(t, "warning: "+reason, "warning: "+spec+" is unavailable. "+reason,
+		`warning: `+spec+` lookup error for "b@example.net"`,
+		"info: NOQUEUE: reject: RCPT from unknown[192.0.2.1]: "+want+"; from=<a@example.com> to=<b@example.net> proto=ESMTP helo=<c.test>")
+}

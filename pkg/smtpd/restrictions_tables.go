@@ -17,10 +17,13 @@ import (
 // error and replaced by a stand-in whose every lookup fails (Postfix's
 // dict_surrogate()), so that only the requests that need it fail.
 
-// errTableConfig is the lookup error of a table that could not be
-// opened (DICT_ERR_CONFIG): a configuration error, not a temporary one.
-var errTableConfig = errors.New("table configuration error")
-
+// surrogateDict stands in for a table that could not be opened
+// (util/dict_surrogate.c): every lookup logs "TYPE:NAME is unavailable.
+// REASON" and fails with a temporary error (DICT_ERR_RETRY,
+// dict.ErrUnavailable), so that the recipient maps check answers "451
+// 4.3.0 <addr>: Temporary lookup failure" and an access table "451 4.3.5
+// Server configuration error", as Postfix's smtpd does. It is a pattern
+// table (DICT_FLAG_PATTERN): partial keys do not ask it.
 type surrogateDict struct {
 	spec, reason string
 	warn         func(format string, args ...any)
@@ -28,7 +31,7 @@ type surrogateDict struct {
 
 func (d *surrogateDict) Lookup(string) (string, bool, error) {
 	d.warn("%s is unavailable. %s", d.spec, d.reason)
-	return "", false, errTableConfig
+	return "", false, dict.ErrUnavailable
 }
 
 func (d *surrogateDict) Flags() dict.Flags { return dict.Pattern }
@@ -76,8 +79,10 @@ func (s *Server) openMaps(title, value string) (*dict.Maps, error) {
 }
 
 // tableProblem logs a lookup failure of a table list as maps_find()
-// does and reports whether it is a configuration error (as opposed to
-// a temporary one, DICT_ERR_RETRY).
+// does and reports whether it is a configuration error (DICT_ERR_CONFIG:
+// a table that returns an empty string) as opposed to a temporary one
+// (DICT_ERR_RETRY: a table that is down, or the stand-in of one that
+// could not be opened).
 func (s *Server) tableProblem(err error) bool {
 	msg := err.Error()
 	if u := errors.Unwrap(err); u != nil {
@@ -89,7 +94,7 @@ func (s *Server) tableProblem(err error) bool {
 		return true
 	}
 	s.log.Warn("%s", msg)
-	return errors.Is(err, errTableConfig)
+	return false
 }
 
 // accessTables opens the tables named in the restriction lists and
