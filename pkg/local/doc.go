@@ -20,7 +20,10 @@
 //     extension (aliases(5)): each destination of the value is delivered
 //     in turn, recursively (an alias listing its own name goes to the
 //     user); an owner-NAME alias becomes the envelope sender and makes
-//     local users of the expansion get a new message;
+//     local users of the expansion get a new message. A table that
+//     could not be opened at startup (logged as an "error:" record) or
+//     fails a lookup defers the recipient: "4.3.0 alias database
+//     unavailable";
 //  3. an address reached through an owner- alias, a ~/.forward file or
 //     an :include: file is forwarded as a new message (cleanup service),
 //     logged "forwarded as QID" for the original recipient;

@@ -31,6 +31,7 @@ type Agent struct {
 	bounceSet bounce.Settings // for notices to owner- aliases
 	info      func(string, ...any)
 	warn      func(string, ...any)
+	errorf    func(string, ...any)
 	now       func() time.Time
 }
 
@@ -38,8 +39,9 @@ type Agent struct {
 type Options struct {
 	Service string       // master.cf service name ("local")
 	Env     *deliver.Env // the delivery protocol settings (deliver.NewEnv)
-	// Info and Warn log; nil means the process logger (pkg/maillog).
-	Info, Warn func(string, ...any)
+	// Info, Warn and Error log; nil means the process logger
+	// (pkg/maillog).
+	Info, Warn, Error func(string, ...any)
 }
 
 // New reads local(8)'s parameters and opens its tables. It runs before
@@ -49,12 +51,16 @@ func New(cfg *config.Config, opts Options) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Agent{p: p, service: opts.Service, env: opts.Env, info: opts.Info, warn: opts.Warn, now: time.Now}
+	a := &Agent{p: p, service: opts.Service, env: opts.Env, info: opts.Info, warn: opts.Warn, errorf: opts.Error,
+		now: time.Now}
 	if a.info == nil {
 		a.info = maillog.Info
 	}
 	if a.warn == nil {
 		a.warn = maillog.Warn
+	}
+	if a.errorf == nil {
+		a.errorf = maillog.Error
 	}
 	if on, _ := cfg.Bool("sun_mailtool_compatibility"); on {
 		a.warn("sun_mailtool_compatibility: deprecated parameter, use \"mailbox_delivery_lock = dotlock\" instead")
@@ -73,9 +79,14 @@ func New(cfg *config.Config, opts Options) (*Agent, error) {
 }
 
 // open opens alias_maps and the other tables, and the address resolver.
+// A table that cannot be opened is logged as an "error:" record and
+// replaced by a stand-in whose lookups fail (Postfix's dict_surrogate(),
+// which local(8) allows as every daemon does): the mail that needs it
+// is deferred ("alias database unavailable") instead of local stopping.
 func (a *Agent) open(cfg *config.Config) error {
-	dopts := dict.Options{Flags: dict.Lock | dict.FoldFix, Param: cfg.Get,
-		Warn: func(m string) { a.warn("%s", m) }}
+	dopts := dict.Options{Flags: dict.Lock | dict.FoldFix, Param: cfg.Get, Surrogate: true,
+		Warn:  func(m string) { a.warn("%s", m) },
+		Error: func(m string) { a.errorf("%s", m) }}
 	var err error
 	if a.aliases, err = openAliases(cfg.Get("alias_maps"), dopts); err != nil {
 		return err
