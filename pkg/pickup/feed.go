@@ -82,8 +82,12 @@ func (s *Service) content(m *cleanup.Message, mf *maildropFile) error {
 // returned to the sender.
 func (s *Service) refused(mf *maildropFile, id string, err error) bool {
 	e, ok := smtperr.As(err)
-	if !ok || e.Temporary() {
+	if !ok {
 		s.log.Warn("%s: error writing %s: %v", mf.rel, id, err)
+		return false
+	}
+	if e.Temporary() { // cleanup_service_error_reason(): cleanup_strerror()
+		s.log.Warn("%s: error writing %s: %s", mf.rel, id, trimError(e.Text))
 		return false
 	}
 	if e.Enhanced == "5.1.0" { // no recipients: nothing to deliver

@@ -52,16 +52,20 @@ import (
 	"github.com/postern/postern/pkg/queue"
 )
 
-// Logger receives pickup's log records.
+// Logger receives pickup's log records, each at its level: cleanup's
+// (in the same process) keep theirs, e.g. the "error:" record of a table
+// that could not be opened.
 type Logger interface {
 	Info(format string, args ...any)
 	Warn(format string, args ...any)
+	Error(format string, args ...any)
 }
 
 type maillogLogger struct{}
 
-func (maillogLogger) Info(format string, args ...any) { maillog.Info(format, args...) }
-func (maillogLogger) Warn(format string, args ...any) { maillog.Warn(format, args...) }
+func (maillogLogger) Info(format string, args ...any)  { maillog.Info(format, args...) }
+func (maillogLogger) Warn(format string, args ...any)  { maillog.Warn(format, args...) }
+func (maillogLogger) Error(format string, args ...any) { maillog.Error(format, args...) }
 
 // Options are a Service's dependencies; zero values mean the real thing.
 type Options struct {
@@ -121,10 +125,15 @@ func New(cfg *config.Config, opts Options) (*Service, error) {
 // Close releases cleanup's tables.
 func (s *Service) Close() error { return s.clean.Close() }
 
+// logf logs a record of cleanup at its level ("info", "warning" or
+// "error"; cleanup.Options.Logf).
 func (s *Service) logf(level, format string, args ...any) {
-	if level == "warning" {
+	switch level {
+	case "warning":
 		s.log.Warn(format, args...)
-	} else {
+	case "error":
+		s.log.Error(format, args...)
+	default:
 		s.log.Info(format, args...)
 	}
 }

@@ -23,6 +23,9 @@ func (l *logRecorder) Info(format string, args ...any) { l.add(fmt.Sprintf(forma
 func (l *logRecorder) Warn(format string, args ...any) {
 	l.add("warning: " + fmt.Sprintf(format, args...))
 }
+func (l *logRecorder) Error(format string, args ...any) {
+	l.add("error: " + fmt.Sprintf(format, args...))
+}
 func (l *logRecorder) add(s string) {
 	l.mu.Lock()
 	l.lines = append(l.lines, s)
@@ -253,4 +256,29 @@ func TestPickupRequeuedLogsOrigID(t *testing.T) {
 	os.Chmod(path, 0o700) // what postsuper -r leaves
 	fx.svc.Scan()
 	fx.log.find(t, fmt.Sprintf("uid=%d from=<alice> orig_id=%s", fx.svc.owner, id))
+}
+
+// TestPickupMissingTableLogLevel: cleanup's records keep their level in
+// pickup's log: a canonical_maps table that cannot be opened is an
+// "error:" record at startup (dict_surrogate()), and a message that
+// needs it stays in maildrop for the next scan.
+func TestPickupMissingTableLogLevel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "missing")
+	fx := newFixture(t, "canonical_maps = hash:"+path)
+	reason := "open database " + path + ".db: No such file or directory"
+	if len(fx.log.lines) != 1 || fx.log.lines[0] != "error: "+reason {
+		t.Errorf("startup log %q, want the error record %q", fx.log.lines, "error: "+reason)
+	}
+	id := fx.drop(t, "alice", []string{"bob@example.com"}, "Subject: hi\n\nhello\n")
+	if err := fx.svc.Scan(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(fx.layout.Path(queue.Maildrop, id)); err != nil {
+		t.Errorf("maildrop file gone: %v", err)
+	}
+	fx.log.find(t, "warning: hash:"+path+" is unavailable. "+reason)
+	want := "warning: maildrop/" + id + ": error writing "
+	if l := fx.log.find(t, want); !strings.HasSuffix(l, ": queue file write error") {
+		t.Errorf("log %q, want %q", l, want+"QID: queue file write error")
+	}
 }
