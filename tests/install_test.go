@@ -657,7 +657,8 @@ func privateInstance(t *testing.T, d, daemonDir string, mainCF ...string) *harne
 		"daemon_directory = " + filepath.Join(d, daemonDir), "command_directory = " + inst.BinDir,
 		"meta_directory = " + inst.ConfigDir, "maillog_file_prefixes = " + d + ", /dev/stdout",
 		"inet_interfaces = 127.0.0.1", "inet_protocols = ipv4", "myhostname = mx.example.test",
-		"alias_maps = hash:" + aliases, "alias_database = hash:" + aliases}, mainCF...)...)
+		"alias_maps = hash:" + aliases, "alias_database = hash:" + aliases},
+		append(harness.RaceMainCF(), mainCF...)...)...)
 	masterCF := filepath.Join(inst.ConfigDir, "master.cf")
 	text, err := os.ReadFile(masterCF)
 	if err != nil {

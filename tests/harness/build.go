@@ -112,11 +112,17 @@ func Cleanup() {
 	}
 }
 
-// Main is a TestMain that removes the build directory afterwards:
+// Main is a TestMain that removes the build directory afterwards and,
+// under -race, fails when a program the tests ran reported a race
+// (race.go):
 //
 //	func TestMain(m *testing.M) { harness.Main(m) }
 func Main(m *testing.M) {
+	raced := raceCatchAll()
 	code := m.Run()
+	if raced() && code == 0 {
+		code = 1
+	}
 	Cleanup()
 	os.Exit(code)
 }

@@ -115,7 +115,7 @@ func (inst *Instance) baseMainCF() []string {
 // WriteMainCF rewrites main.cf: the harness settings, then lines.
 func (inst *Instance) WriteMainCF(t testing.TB, lines []string) {
 	t.Helper()
-	base := append(inst.baseMainCF(), raceMainCF()...)
+	base := append(inst.baseMainCF(), RaceMainCF()...)
 	text := strings.Join(append(base, lines...), "\n") + "\n"
 	inst.write(t, "main.cf", inst.substitute(t, text))
 }

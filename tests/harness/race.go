@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,9 +18,11 @@ import (
 // that the postfix command and the master pass it on to every child, and
 // Stop fails the test with the reports it finds there.
 
-// raceMainCF is the main.cf line that lets GORACE through the master's
-// environment cleaning (util/clean_env.c), after the default list.
-func raceMainCF() []string {
+// RaceMainCF is the main.cf line that lets GORACE through the master's
+// environment cleaning (util/clean_env.c), after the default list; nothing
+// without -race. An instance whose main.cf the harness does not write
+// (an installed tree) needs it for its daemons' race reports.
+func RaceMainCF() []string {
 	if !raceEnabled {
 		return nil
 	}
@@ -69,5 +72,31 @@ func (inst *Instance) checkRace(t testing.TB) {
 	t.Helper()
 	for _, r := range inst.RaceReports() {
 		t.Errorf("race report of an instance program: %s", r)
+	}
+}
+
+// raceCatchAll points GORACE, when it names no log_path, at a directory
+// of its own for every process the tests start (commands run directly,
+// instances not made by the harness), so that a plain go test -race
+// catches their reports as make race does. It returns a function that
+// prints the reports found there and tells whether there were any.
+func raceCatchAll() (check func() bool) {
+	if !raceEnabled || strings.Contains(os.Getenv("GORACE"), "log_path=") {
+		return func() bool { return false }
+	}
+	dir, err := os.MkdirTemp("", "postern-race-")
+	if err != nil {
+		return func() bool { return false }
+	}
+	os.Chmod(dir, 0777)
+	os.Setenv("GORACE", strings.TrimSpace("log_path="+filepath.Join(dir, "report")+" "+os.Getenv("GORACE")))
+	return func() bool {
+		defer os.RemoveAll(dir)
+		files, _ := filepath.Glob(filepath.Join(dir, "report.*"))
+		for _, f := range files {
+			data, _ := os.ReadFile(f)
+			fmt.Fprintf(os.Stderr, "race report of a program the tests ran (%s):\n%s\n", filepath.Base(f), data)
+		}
+		return len(files) > 0
 	}
 }
