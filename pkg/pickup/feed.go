@@ -31,12 +31,15 @@ func (s *Service) feed(mf *maildropFile) bool {
 	if warn != "" {
 		s.log.Warn("%s: %s", m.QueueID(), warn)
 	}
-	s.envelope(m, mf)
+	// Logged before cleanup sees the envelope, so that its records
+	// (e.g. a table's lookup problem) follow this line as in Postfix's
+	// log, where cleanup reads the envelope once pickup has flushed it.
 	if s.requeued(mf) {
 		s.log.Info("%s: uid=%d from=<%s> orig_id=%s", m.QueueID(), uid, env.Sender, mf.entry.ID)
 	} else {
 		s.log.Info("%s: uid=%d from=<%s>", m.QueueID(), uid, env.Sender)
 	}
+	s.envelope(m, mf)
 	if err := s.content(m, mf); err != nil {
 		s.log.Warn("%s: read %s: %v", m.QueueID(), mf.rel, err)
 		m.Abort()

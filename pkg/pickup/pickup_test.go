@@ -261,7 +261,9 @@ func TestPickupRequeuedLogsOrigID(t *testing.T) {
 // TestPickupMissingTableLogLevel: cleanup's records keep their level in
 // pickup's log: a canonical_maps table that cannot be opened is an
 // "error:" record at startup (dict_surrogate()), and a message that
-// needs it stays in maildrop for the next scan.
+// needs it stays in maildrop for the next scan, logged as the real
+// Postfix logs it: "QID: uid=N from=<...>", cleanup's warnings, then
+// "maildrop/ID: error writing QID: queue file write error".
 func TestPickupMissingTableLogLevel(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "missing")
 	fx := newFixture(t, "canonical_maps = hash:"+path)
@@ -276,7 +278,11 @@ func TestPickupMissingTableLogLevel(t *testing.T) {
 	if _, err := os.Stat(fx.layout.Path(queue.Maildrop, id)); err != nil {
 		t.Errorf("maildrop file gone: %v", err)
 	}
-	fx.log.find(t, "warning: hash:"+path+" is unavailable. "+reason)
+	uid := fx.log.find(t, ": uid=")
+	unavailable := fx.log.find(t, "warning: hash:"+path+" is unavailable. "+reason)
+	if strings.Index(strings.Join(fx.log.lines, "\n"), uid) > strings.Index(strings.Join(fx.log.lines, "\n"), unavailable) {
+		t.Errorf("cleanup's warnings come before pickup's %q:\n%s", uid, strings.Join(fx.log.lines, "\n"))
+	}
 	want := "warning: maildrop/" + id + ": error writing "
 	if l := fx.log.find(t, want); !strings.HasSuffix(l, ": queue file write error") {
 		t.Errorf("log %q, want %q", l, want+"QID: queue file write error")
