@@ -333,6 +333,7 @@ var lookupCases = []struct {
 	{"virtual_alias_maps missing", []string{"virtual_alias_maps = hash:TABLES/missing"}},
 	{"transport_maps missing", []string{"transport_maps = hash:TABLES/missing"}},
 	{"canonical_maps missing", []string{"canonical_maps = hash:TABLES/missing"}},
+	{"mynetworks missing", []string{"mynetworks = hash:TABLES/missing"}},
 	{"canonical_maps missing in cleanup", []string{"canonical_maps = hash:TABLES/missing", "smtpd_reject_unlisted_recipient = no"}},
 	{"virtual_alias_maps missing in cleanup", []string{"virtual_alias_maps = hash:TABLES/missing", "virtual_alias_domains =",
 		"smtpd_reject_unlisted_recipient = no"}},
@@ -352,7 +353,7 @@ func TestReliabilityLookupFailure(t *testing.T) {
 				dir := lookupTables(t)
 				cf := faultBaseCF("[127.0.0.1]:" + sinks[name].port())
 				for _, l := range c.cf {
-					cf = append(cf, strings.ReplaceAll(l, "TABLES", dir))
+					cf = mergeCF(cf, strings.ReplaceAll(l, "TABLES", dir))
 				}
 				return cf
 			}, faultMasterCF(t))

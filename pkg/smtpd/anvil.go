@@ -96,7 +96,7 @@ func newAnvilLimits(cfg *config.Config, pool *anvil.Pool, open openTableFunc, lo
 func (s *session) anvilExempt() bool {
 	ok, err := s.srv.anvil.exceptions.matchHost(s.client.name, s.client.addr)
 	if err != nil {
-		s.srv.log.Warn("%s: %v", s.namaddr(), err)
+		s.srv.log.Warn("%v", err)
 	}
 	return ok && err == nil
 }

@@ -92,6 +92,7 @@ func (s *session) sendSite(domain string) int {
 	ok, err := s.srv.lists.flushDomains.matchDomain(domain)
 	switch {
 	case err != nil:
+		s.srv.log.Warn("%v", err) // match_error()
 		return flush.StatFail
 	case !ok:
 		return flush.StatDeny

@@ -141,8 +141,8 @@ func (m *matchList) match(fn matchFunc) (bool, error) {
 	for i := range m.pats {
 		p := &m.pats[i]
 		ok, err := fn(p)
-		if err != nil {
-			return false, err
+		if err != nil { // match_error(): "PARAM: TYPE:NAME: table lookup problem"
+			return false, fmt.Errorf("%s: %w", m.param, err)
 		}
 		if ok {
 			return !p.neg, nil

@@ -114,6 +114,7 @@ func (s *session) primaryMXAuthorized(hosts []string, rcpt string) bool {
 		for _, rr := range r.rrs {
 			ok, err := s.srv.checks.permMXNetworks.matchHost(h, rr.addr.String())
 			if err != nil {
+				s.srv.log.Warn("%v", err)
 				s.srv.log.Warn("all_auth_mx_addr: %s lookup error for address %s for %s",
 					"permit_mx_backup_networks", rr.addr, h)
 				deferIf(&s.chk.deferIfReject, errPolicy, 450, "4.4.4",

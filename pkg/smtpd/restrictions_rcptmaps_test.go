@@ -1,6 +1,9 @@
 package smtpd
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func unlistedSession(t *testing.T, extra map[string]string) *checkSession {
 	dir := tables(t, map[string]string{"users": "known x\n", "valias": "va@valias.test known@example.com\n",
@@ -127,5 +130,32 @@ func TestUnlistedTableMissing(t *testing.T) {
 	}
 	cs.expectLog(t, "warning: "+reason, "warning: "+spec+" is unavailable. "+reason,
 		`warning: `+spec+` lookup error for "b@example.net"`,
+		"info: NOQUEUE: reject: RCPT from unknown[192.0.2.1]: "+want+"; from=<a@example.com> to=<b@example.net> proto=ESMTP helo=<c.test>")
+}
+
+// TestMatchListTableMissing: a table in mynetworks that could not be
+// opened does not stop smtpd: it is opened once for every list that
+// names it (one "error:" record, here a warning of the test logger),
+// and permit_mynetworks fails with a retry error and Postfix's
+// match_error() warning.
+func TestMatchListTableMissing(t *testing.T) {
+	spec := "hash:" + t.TempDir() + "/missing"
+	reason := "open database " + spec[len("hash:"):] + ".db: No such file or directory"
+	cs := newCheckSession(t, map[string]string{"mynetworks": spec,
+		"smtpd_recipient_restrictions": "permit_mynetworks, reject"})
+	want := "451 4.3.0 <b@example.net>: Temporary lookup failure"
+	if got := cs.mail("c.test", "a@example.com").rcpt("b@example.net"); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	n := 0
+	for _, l := range cs.log.all() {
+		if l == "warning: "+reason {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d open error records, want 1:\n%s", n, strings.Join(cs.log.all(), "\n"))
+	}
+	cs.expectLog(t, "warning: "+spec+" is unavailable. "+reason, "warning: mynetworks: "+spec+": table lookup problem",
 		"info: NOQUEUE: reject: RCPT from unknown[192.0.2.1]: "+want+"; from=<a@example.com> to=<b@example.net> proto=ESMTP helo=<c.test>")
 }

@@ -140,7 +140,7 @@ func (s *session) ehloAuth(lines []string, discard ehloMask) []string {
 	if len(ss.exceptions.pats) > 0 {
 		if ok, err := ss.exceptions.matchHost(s.client.name, s.client.addr); ok || err != nil {
 			if err != nil {
-				s.srv.log.Warn("%s: %v", s.namaddr(), err)
+				s.srv.log.Warn("%v", err)
 			}
 			return lines
 		}

@@ -44,7 +44,8 @@ type Deps struct {
 	FreeSpace func(dir string) (int64, error)
 	// Sleep waits for the error delay; default time.Sleep.
 	Sleep func(time.Duration)
-	// OpenTable opens a "type:name" table; default dict.Open.
+	// OpenTable opens a "type:name" table; default dict.Open with a
+	// stand-in for a table that cannot be opened (dict.Options.Surrogate).
 	OpenTable func(spec string) (dict.Dict, error)
 	// SASLDir is the base of a relative smtpd_sasl_path; default: the
 	// working directory, which the daemon skeleton sets to
@@ -160,10 +161,37 @@ func (s *Server) defaults(cfg *config.Config) {
 	if s.deps.DNS == nil {
 		s.deps.DNS = SystemDNS()
 	}
-	s.dictOpts = dict.Options{Flags: dict.FoldFix | dict.Lock, Param: cfg.Get,
-		Warn: func(m string) { s.log.Warn("%s", m) }}
+	// A table that cannot be opened is logged as an "error:" record and
+	// replaced by a stand-in whose lookups fail with a retry error, so
+	// that only the requests that need it fail (dict_allow_surrogate, as
+	// in every Postfix daemon).
+	s.dictOpts = dict.Options{Flags: dict.FoldFix | dict.Lock, Param: cfg.Get, Surrogate: true,
+		Warn:  func(m string) { s.log.Warn("%s", m) },
+		Error: func(m string) { s.logError("%s", m) }}
 	if s.deps.OpenTable == nil {
-		s.deps.OpenTable = func(spec string) (dict.Dict, error) { return dict.Open(spec, s.dictOpts) }
+		s.deps.OpenTable = s.openShared()
+	}
+}
+
+// openShared opens each "type:name" once per process, whichever lists
+// and parameters name it (Postfix's dict_register()): mynetworks,
+// smtpd_client_event_limit_exceptions and
+// smtpd_forbid_bare_newline_exclusions share one table, and a table that
+// cannot be opened logs its "error:" record once.
+func (s *Server) openShared() func(spec string) (dict.Dict, error) {
+	var mu sync.Mutex
+	opened := map[string]dict.Dict{}
+	return func(spec string) (dict.Dict, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if d, ok := opened[spec]; ok {
+			return d, nil
+		}
+		d, err := dict.Open(spec, s.dictOpts)
+		if err == nil {
+			opened[spec] = d
+		}
+		return d, err
 	}
 }
 

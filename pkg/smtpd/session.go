@@ -141,7 +141,7 @@ func (s *session) setupBareLF() {
 	}
 	if ok, err := s.srv.lists.bareLFExcl.matchHost(s.client.name, s.client.addr); ok || err != nil {
 		if err != nil {
-			s.srv.log.Warn("%s: %v", s.namaddr(), err)
+			s.srv.log.Warn("%v", err)
 		}
 		s.bareLF = bareLFOff
 	}
