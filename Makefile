@@ -67,7 +67,7 @@ soak: build
 
 # race: every program race-built into ./bin-race (no -trimpath, so the
 # harness's own -race build below reuses the compiled packages), then the
-# library tests and the process-level tests with -race. The harness builds
+# library and cmd tests and the process-level tests with -race. The harness builds
 # the programs it starts with -race as well and fails a test whose
 # instance wrote a race report; GORACE sends every other report (test
 # binaries, commands the tests run) to bin-race/reports, and any file
@@ -77,7 +77,7 @@ race:
 	$(GO) build -race -ldflags '$(LDFLAGS)' -o bin-race/ ./cmd/...
 	@scripts/link-aliases bin-race
 	@st=0; export GORACE="log_path=$(RACEDIR)/reports/report halt_on_error=0"; \
-	$(GO) test -race -count=1 -timeout 30m $(RACEFLAGS) ./pkg/... || st=1; \
+	$(GO) test -race -count=1 -timeout 30m $(RACEFLAGS) ./pkg/... ./cmd/... || st=1; \
 	POSTERN_BIN=$(RACEDIR) $(GO) test -race -count=1 -timeout 60m $(RACEFLAGS) ./tests/... || st=1; \
 	if ls bin-race/reports/report.* >/dev/null 2>&1; then \
 		echo "race reports in bin-race/reports:"; cat bin-race/reports/report.*; st=1; \
