@@ -39,15 +39,22 @@ type fakeRR struct {
 // test ends.
 func startFakeDNS(t testing.TB, addr string) *fakeDNS {
 	t.Helper()
-	u, err := net.ListenPacket("udp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fakeDNS{udp: u.(*net.UDPConn), addr: u.LocalAddr().String(), zone: map[string][]fakeRR{},
-		fail: map[string]int{}}
-	if f.tcp, err = net.Listen("tcp", f.addr); err != nil {
+	f := &fakeDNS{zone: map[string][]fakeRR{}, fail: map[string]int{}}
+	// The TCP port is the UDP one: with "127.0.0.1:0" another test's
+	// connection may hold it over TCP, so a few ports are tried.
+	for try := 0; ; try++ {
+		u, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.udp, f.addr = u.(*net.UDPConn), u.LocalAddr().String()
+		if f.tcp, err = net.Listen("tcp", f.addr); err == nil {
+			break
+		}
 		u.Close()
-		t.Fatal(err)
+		if !strings.HasSuffix(addr, ":0") || try == 10 {
+			t.Fatal(err)
+		}
 	}
 	f.wg.Add(2)
 	go f.serveUDP()
