@@ -22,14 +22,22 @@ const (
 // directory when it starts and hands out one file at a time; requests
 // that arrive during a scan apply to the next one, except "ignore time
 // stamps" and "override defer_transports", which apply at once.
+//
+// The list holds queue IDs only (a string header and the name, about
+// 32 bytes a file): qmgr's memory grows with the size of the queue
+// directory being scanned, and a queue.Entry (path, mode, time) was
+// about five times as big. feed looks at the file again anyway.
 type scanner struct {
 	queue   string
 	running bool
 	flags   int // of the scan in progress
 	nflags  int // requested for the next scan
-	list    []queue.Entry
+	list    []string
 	next    int
 }
+
+// keepList is the largest list whose array is kept for the next scan.
+const keepList = 4096
 
 func newScanner(q string) *scanner { return &scanner{queue: q} }
 
@@ -50,25 +58,35 @@ func (s *scanner) start() {
 	s.flags = s.nflags
 	s.nflags = 0
 	s.running = true
-	s.list = s.list[:0]
+	s.reset()
 	s.next = 0
 }
 
-// nextEntry returns the next file, restarting the scan when a restart was
-// requested meanwhile; ok is false when the scan is idle.
+// reset empties the list, letting a large array go.
+func (s *scanner) reset() {
+	if cap(s.list) > keepList {
+		s.list = nil
+	}
+	s.list = s.list[:0]
+}
+
+// nextEntry returns the next file (queue, ID and the path where it
+// belongs, which is where Layout.Move takes it from), restarting the scan
+// when a restart was requested meanwhile; ok is false when the scan is
+// idle.
 func (s *scanner) nextEntry(l *queue.Layout, warn func(string, ...any)) (queue.Entry, bool) {
 	for {
 		if s.running && s.next == 0 && len(s.list) == 0 {
 			s.load(l, warn)
 		}
 		if s.running && s.next < len(s.list) {
-			e := s.list[s.next]
-			s.list[s.next] = queue.Entry{}
+			id := s.list[s.next]
+			s.list[s.next] = ""
 			s.next++
-			return e, true
+			return queue.Entry{Queue: s.queue, ID: id, Path: l.Path(s.queue, id)}, true
 		}
 		s.running = false
-		s.list = s.list[:0]
+		s.reset()
 		s.next = 0
 		if s.nflags&scanStart == 0 {
 			return queue.Entry{}, false
@@ -82,7 +100,7 @@ func (s *scanner) nextEntry(l *queue.Layout, warn func(string, ...any)) (queue.E
 // that ends at once.
 func (s *scanner) load(l *queue.Layout, warn func(string, ...any)) {
 	err := l.Scan(s.queue, func(e queue.Entry) error {
-		s.list = append(s.list, e)
+		s.list = append(s.list, e.ID)
 		return nil
 	})
 	if err != nil {
