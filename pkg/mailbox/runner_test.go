@@ -87,8 +87,13 @@ func TestRunnerHelperGone(t *testing.T) {
 	defer r.Close()
 	first := helperPid(t, r)
 	syscall.Kill(first, syscall.SIGKILL)
-	for i := 0; i < 500; i++ { // until it is a zombie: the runner reaps it only when it finds it gone
-		if b, _ := os.ReadFile("/proc/" + strconv.Itoa(first) + "/stat"); strings.Contains(string(b), ") Z") {
+	// Until it is a zombie (the runner reaps it only when it finds it
+	// gone) whose other threads are gone too: until the last one exits,
+	// its files, the read end of its input among them, stay open.
+	proc := "/proc/" + strconv.Itoa(first)
+	for i := 0; i < 500; i++ {
+		b, _ := os.ReadFile(proc + "/stat")
+		if tasks, _ := os.ReadDir(proc + "/task"); strings.Contains(string(b), ") Z") && len(tasks) <= 1 {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
