@@ -257,7 +257,7 @@ func (pf *Postfix) WaitQueue(t testing.TB, n int) []Msg {
 		msgs := ParseJSON(t, pf.Run(t, "postqueue", "-j"))
 		settled := len(msgs) == n
 		for _, m := range msgs {
-			if m.Queue == "active" || m.Queue == "incoming" {
+			if m.Queue == "active" || m.Queue == "incoming" || m.Queue == "maildrop" {
 				settled = false
 			}
 		}
