@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -41,11 +42,14 @@ type localUser struct {
 	home     string
 }
 
+var localUsers atomic.Int32
+
 // mkUser creates a user whose home directory is under dir; it is
 // removed when the test ends.
 func mkUser(t *testing.T, dir, tag string) localUser {
 	t.Helper()
-	name := fmt.Sprintf("pl%d%s", os.Getpid()%100000, tag)
+	// A number per user: tests that run at once may use the same tag.
+	name := fmt.Sprintf("pl%d%s%d", os.Getpid()%100000, tag, localUsers.Add(1))
 	home := filepath.Join(dir, "home", name)
 	os.MkdirAll(filepath.Dir(home), 0o755)
 	out, err := exec.Command("useradd", "-m", "-d", home, "-N", "-s", "/bin/sh", name).CombinedOutput()

@@ -22,6 +22,7 @@ import (
 // directories with Postfix's owners and modes and warns about writable
 // configuration files.
 func TestPostfixCheck(t *testing.T) {
+	t.Parallel()
 	inst := harness.New(t, nil, "")
 	os.Chmod(inst.ConfigDir, 0775)
 	if out, err := inst.Postfix("check"); err != nil {
@@ -80,6 +81,7 @@ func lookupIDs(t *testing.T, userName, groupName string) (int, int) {
 
 // TestPostfixStatusAbort: status and abort with postfix-script's words.
 func TestPostfixStatusAbort(t *testing.T) {
+	t.Parallel()
 	inst := harness.New(t, nil, "")
 	if _, err := inst.Postfix("status"); err == nil {
 		t.Error("status of a stopped system succeeded")
@@ -102,6 +104,7 @@ func TestPostfixStatusAbort(t *testing.T) {
 // TestPostfixStartForeground: start-fg runs the master in the
 // foreground until it is stopped.
 func TestPostfixStartForeground(t *testing.T) {
+	t.Parallel()
 	inst := harness.New(t, nil, "127.0.0.1:{port:echo} inet n - n - 1 testd single\n")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*harness.Timeout)
 	defer cancel()
@@ -127,6 +130,7 @@ func TestPostfixStartForeground(t *testing.T) {
 // TestPostfixMaillogNeedsPostlog: maillog_file without the postlog
 // service is fatal at start.
 func TestPostfixMaillogNeedsPostlog(t *testing.T) {
+	t.Parallel()
 	inst := harness.New(t, nil, "")
 	os.WriteFile(filepath.Join(inst.ConfigDir, "master.cf"), []byte("\n"), 0644)
 	if _, err := inst.Postfix("start"); err == nil {
@@ -139,6 +143,7 @@ func TestPostfixMaillogNeedsPostlog(t *testing.T) {
 // TestPostfixLogrotate: the log file is renamed and compressed, and
 // postlogd writes a new one after the reload.
 func TestPostfixLogrotate(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("gzip"); err != nil {
 		t.Skip("no gzip")
 	}
@@ -157,6 +162,7 @@ func TestPostfixLogrotate(t *testing.T) {
 // TestPostfixStartFailure: a master that cannot initialize (its port is
 // taken) makes "postfix start" fail with postfix-script's message.
 func TestPostfixStartFailure(t *testing.T) {
+	t.Parallel()
 	inst := harness.New(t, nil, "127.0.0.1:{port:busy} inet n - n - 1 testd single\n")
 	l, err := net.Listen("tcp", inst.Addr(t, "busy"))
 	if err != nil {
@@ -176,6 +182,7 @@ func TestPostfixStartFailure(t *testing.T) {
 // TestPostfixStartForegroundSignal: SIGTERM to "postfix start-fg" (a
 // supervisor, timeout(1), Ctrl-C in make run) stops the mail system.
 func TestPostfixStartForegroundSignal(t *testing.T) {
+	t.Parallel()
 	inst := harness.New(t, nil, "127.0.0.1:{port:echo} inet n - n - 1 testd single\n")
 	cmd := exec.Command(filepath.Join(inst.BinDir, "postfix"), "-c", inst.ConfigDir, "start-fg")
 	if err := cmd.Start(); err != nil {

@@ -15,6 +15,7 @@ import (
 // two), while the others wait in the listen queue; maxproc still counts
 // concurrent sessions, as in Postfix.
 func TestMasterSessionLimit(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, nil, "127.0.0.1:{port:echo} inet n - n - 5 testd sessions\n")
 	stopWatch := watchChildren(t, inst, "testd", 2)
 	defer stopWatch()
@@ -83,6 +84,7 @@ func TestMasterSessionLimit(t *testing.T) {
 // serves its others (as each single-server process of Postfix frees its
 // slot when its client leaves).
 func TestMasterSessionReload(t *testing.T) {
+	t.Parallel()
 	const cf = "127.0.0.1:{port:echo} inet n - n - 3 testd sessions\n"
 	inst := harness.Start(t, nil, cf)
 	old := []*client{dialTestd(t, inst, "echo"), dialTestd(t, inst, "echo"), dialTestd(t, inst, "echo")}

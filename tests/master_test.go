@@ -69,6 +69,7 @@ func (cl *client) quit() {
 // all served, never by more than two processes, and a client beyond the
 // limit waits instead of being refused.
 func TestMasterProcessLimit(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, nil, "127.0.0.1:{port:echo} inet n - n - 2 testd single\n")
 	stopWatch := watchChildren(t, inst, "testd", 2)
 	defer stopWatch()
@@ -143,6 +144,7 @@ func watchChildren(t *testing.T, inst *harness.Instance, word string, max int) f
 // a client is logged, the service is throttled, and a new child serves
 // the next client once the throttle expires.
 func TestMasterKilledChild(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, []string{"service_throttle_time = 1s"},
 		"127.0.0.1:{port:echo} inet n - n - 2 testd single\n")
 	first := dialTestd(t, inst, "echo")
@@ -165,6 +167,7 @@ func TestMasterKilledChild(t *testing.T) {
 // TestMasterStartupFailure: a daemon that exits at startup, and a
 // command that does not exist, throttle their service.
 func TestMasterStartupFailure(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, []string{"service_throttle_time = 1s"},
 		"127.0.0.1:{port:fail} inet n - n - 2 testd fail\n"+
 			"127.0.0.1:{port:none} inet n - n - 2 nonexistent\n")
@@ -187,6 +190,7 @@ func TestMasterStartupFailure(t *testing.T) {
 // TestMasterReload: reload adds and removes services; a client being
 // served by a service that stays keeps its connection.
 func TestMasterReload(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, nil,
 		"127.0.0.1:{port:keep} inet n - n - 2 testd single\n"+
 			"127.0.0.1:{port:gone} inet n - n - 2 testd single\n")
@@ -228,6 +232,7 @@ func TestMasterReload(t *testing.T) {
 
 // TestMasterStop: "postfix stop" terminates the master and every child.
 func TestMasterStop(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, nil,
 		"127.0.0.1:{port:a} inet n - n - 2 testd single\n"+
 			"127.0.0.1:{port:b} inet n - n - 2 testd multi\n"+
@@ -262,6 +267,7 @@ func TestMasterStop(t *testing.T) {
 // $mail_owner, a chroot child's root is the queue directory, and a
 // privileged one stays root.
 func TestMasterPrivileges(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
@@ -316,6 +322,7 @@ func idOf(t *testing.T, user string) string {
 // TestMasterMaxUseMaxIdle: a process exits after $max_use clients and
 // after $max_idle without a client; -o overrides main.cf.
 func TestMasterMaxUseMaxIdle(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, []string{"max_use = 2", "max_idle = 100s"},
 		"127.0.0.1:{port:use} inet n - n - 1 testd single\n"+
 			"127.0.0.1:{port:idle} inet n - n - 1 testd -o max_idle=1s single\n")
@@ -341,6 +348,7 @@ func TestMasterMaxUseMaxIdle(t *testing.T) {
 // TestMasterWakeup: the master triggers a service every wakeup
 // seconds; "N?" waits until the service was used once.
 func TestMasterWakeup(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, nil,
 		"tick unix n - n 1 1 testd trigger\n"+
 			"lazy unix n - n 1? 1 testd trigger\n")
@@ -361,6 +369,7 @@ func TestMasterWakeup(t *testing.T) {
 // TestMasterMultiServer: one multi-server process serves concurrent
 // clients.
 func TestMasterMultiServer(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, nil, "echo unix n - n - 1 testd multi\n")
 	var clients []*client
 	for i := 0; i < 3; i++ {
@@ -387,6 +396,7 @@ func TestMasterMultiServer(t *testing.T) {
 // TestMasterLocks: the pid file and the data lock hold the master's pid
 // in Postfix's format and keep a second master out.
 func TestMasterLocks(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, nil, "")
 	pid := inst.MasterPID()
 	want := fmt.Sprintf("%32d\n", pid)
@@ -419,6 +429,7 @@ func TestMasterLocks(t *testing.T) {
 // TestMasterChildArgv: the child's arguments are built as Postfix's
 // master builds them.
 func TestMasterChildArgv(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, []string{"default_process_limit = 7"},
 		"127.0.0.1:{port:a} inet n - n - 1 testd -o max_idle=50s single\n"+
 			"testd unix - n y - 0 testd single\n"+
@@ -451,6 +462,7 @@ func TestMasterChildArgv(t *testing.T) {
 // TestMasterServiceDisable: master_service_disable turns off services
 // by type or name/type.
 func TestMasterServiceDisable(t *testing.T) {
+	t.Parallel()
 	inst := harness.Start(t, []string{"master_service_disable = !127.0.0.1:{port:keep}/inet, inet"},
 		"127.0.0.1:{port:off} inet n - n - 1 testd single\n"+
 			"127.0.0.1:{port:keep} inet n - n - 1 testd single\n"+
@@ -467,6 +479,7 @@ func TestMasterServiceDisable(t *testing.T) {
 
 // TestMasterIPv6: a service on [::1]:port is served like any other.
 func TestMasterIPv6(t *testing.T) {
+	t.Parallel()
 	if l, err := net.Listen("tcp", "[::1]:0"); err != nil {
 		t.Skip("no IPv6 loopback")
 	} else {

@@ -56,6 +56,7 @@ func seedAuth(user, password string) []string {
 // smtpd_sender_login_maps gives it, an owned address cannot be used
 // without logging in; the submission service requires TLS and AUTH.
 func TestSeedAuthenticatedRelay(t *testing.T) {
+	t.Parallel()
 	h, sink, u := seedAuthServer(t)
 	smtp := h.addr(t, "smtp")
 

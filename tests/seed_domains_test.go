@@ -26,6 +26,7 @@ import (
 // refused at RCPT with Postfix's 550 5.1.1, and a new entry works as
 // soon as postmap has rebuilt the table, without a reload.
 func TestSeedVirtualAliasDomains(t *testing.T) {
+	t.Parallel()
 	h := newSeedHost(t)
 	u1, u2 := h.seedUser(t, "v1"), h.seedUser(t, "v2")
 	seedLocalServer(t, h)
@@ -99,6 +100,7 @@ func seedLDIF(t *testing.T, sales, catchall string) string {
 // as the directory says: two addresses of one entry to one user, the
 // catch-all entry to the other.
 func TestSeedLDAPAliases(t *testing.T) {
+	t.Parallel()
 	h := newSeedHost(t)
 	sales, catchall := h.seedUser(t, "l1"), h.seedUser(t, "l2")
 	slapd := startSeedSlapd(t, seedLDIF(t, sales.name, catchall.name))

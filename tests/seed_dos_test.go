@@ -84,6 +84,7 @@ var seedDoSMainCF = []string{"myhostname = smtp.example.com", "mydomain = exampl
 
 // TestSeedDoSLimits runs the procedure on a fresh Postern install.
 func TestSeedDoSLimits(t *testing.T) {
+	t.Parallel()
 	h := newSeedHost(t)
 	u := h.seedUser(t, "x1")
 	h.postconf(t, seedDoSMainCF...)
@@ -95,6 +96,7 @@ func TestSeedDoSLimits(t *testing.T) {
 
 // TestSeedDoSLimitsPostfix runs the same procedure on the real Postfix.
 func TestSeedDoSLimitsPostfix(t *testing.T) {
+	t.Parallel()
 	requireSeedRoot(t)
 	spool := t.TempDir()
 	os.Chmod(spool, 0o1777)

@@ -56,6 +56,7 @@ func seedLMTPDeliver(t *testing.T, h *seedHost, d *seedDovecot, u localUser, rel
 // lmtp:unix:private/dovecot-lmtp, the socket Dovecot creates in the
 // queue directory, relative to it as the guide writes it.
 func TestSeedDovecotSameHost(t *testing.T) {
+	t.Parallel()
 	h, d, u := seedLMTPServer(t)
 	h.postconf(t, "mailbox_transport = lmtp:unix:private/dovecot-lmtp")
 	h.postconf(t, "virtual_transport = lmtp:unix:private/dovecot-lmtp")
@@ -68,6 +69,7 @@ func TestSeedDovecotSameHost(t *testing.T) {
 // (the guide: lmtp:inet:dovecot.example.com:24; Dovecot's LMTP
 // inet_listener is on a loopback port here).
 func TestSeedDovecotOtherHost(t *testing.T) {
+	t.Parallel()
 	h, d, u := seedLMTPServer(t)
 	nexthop := fmt.Sprintf("lmtp:inet:127.0.0.1:%d", d.lmtpPort)
 	h.postconf(t, "mailbox_transport = "+nexthop)

@@ -35,6 +35,7 @@ func seedLocalServer(t *testing.T, h *seedHost) {
 // an unknown user is refused at RCPT, and an unqualified sender gets
 // $myorigin.
 func TestSeedLocalServer(t *testing.T) {
+	t.Parallel()
 	h := newSeedHost(t)
 	u := h.seedUser(t, "s1")
 	h.smtpOnPortOnly(t)
@@ -117,6 +118,7 @@ func seedLocalOrigin(t *testing.T, h *seedHost) {
 // over STARTTLS and openssl s_client -starttls smtp shows the
 // certificate that was installed.
 func TestSeedTLS(t *testing.T) {
+	t.Parallel()
 	h := newSeedHost(t)
 	u := h.seedUser(t, "s2")
 	seedLocalServer(t, h)
@@ -167,6 +169,7 @@ func TestSeedTLS(t *testing.T) {
 // verification mail reaches the mail server (smtp-sink), and so does
 // local mail to an unqualified name, with $myorigin's domain.
 func TestSeedNullClient(t *testing.T) {
+	t.Parallel()
 	h := newSeedHost(t)
 	sink := startE2ESink(t, 0)
 	h.smtpOnPortOnly(t)

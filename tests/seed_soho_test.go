@@ -66,6 +66,7 @@ func seedFlushUntil(t *testing.T, h *seedHost, pattern string) {
 // authenticated, with smtp_generic_maps' addresses in the envelope and
 // the headers. Local delivery keeps the local addresses.
 func TestSeedSOHOSmarthost(t *testing.T) {
+	t.Parallel()
 	sink := startE2ESink(t, 0)
 	isp := seedISP(t, sink)
 	h := newSeedHost(t)
@@ -151,6 +152,7 @@ func seedSOHOCatchAll(t *testing.T, h *seedHost, sink *e2eSink) {
 // SMTP; smtpd accepts the canonical recipient though it is no local
 // user.
 func TestSeedCanonical(t *testing.T) {
+	t.Parallel()
 	h := newSeedHost(t)
 	u := h.seedUser(t, "c1")
 	seedLocalServer(t, h)

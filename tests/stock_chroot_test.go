@@ -43,6 +43,7 @@ func stockPost(t *testing.T, inst *harness.Instance, from string, to []string, c
 }
 
 func TestStockChrootedAgents(t *testing.T) {
+	t.Parallel()
 	requireStockRoot(t)
 	transport := "disc.test discard:\nerr.test error:5.1.1 no such user here\nrty.test retry:4.4.1 come back later\n"
 	s := prepareStockSetup(t, "", "minimal_backoff_time = 1h", "queue_run_delay = 1h")

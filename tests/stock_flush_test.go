@@ -23,6 +23,7 @@ import (
 const realPostqueue = "/usr/sbin/postqueue"
 
 func TestStockFlush(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat(realPostqueue); err != nil {
 		t.Skip("no real Postfix postqueue: ", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,9 +63,12 @@ type stockUser struct {
 	uid, gid int
 }
 
+var stockUsers atomic.Int32
+
 func stockAddUser(t *testing.T, tag string) stockUser {
 	t.Helper()
-	name := fmt.Sprintf("ps%d%s", os.Getpid()%100000, tag)
+	// A number per user: tests that run at once may use the same tag.
+	name := fmt.Sprintf("ps%d%s%d", os.Getpid()%100000, tag, stockUsers.Add(1))
 	out, err := exec.Command("useradd", "-M", "-N", "-s", "/bin/sh", name).CombinedOutput()
 	if err != nil {
 		t.Fatalf("useradd %s: %v\n%s", name, err, out)

@@ -59,6 +59,7 @@ func prepareStockSetup(t *testing.T, extraMaster string, mainCF ...string) *stoc
 }
 
 func TestStockMasterCF(t *testing.T) {
+	t.Parallel()
 	s := newStockSetup(t, "")
 	inst := s.inst
 	rcpt := s.user.name + "@mx.example.test"

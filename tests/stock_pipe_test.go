@@ -104,6 +104,7 @@ func (s *stockPipe) sent(t *testing.T, transport, rcpt string) {
 }
 
 func TestStockPipe(t *testing.T) {
+	t.Parallel()
 	s := newStockPipe(t)
 	from := s.user.name + "@mx.example.test"
 	body := "Subject: pipe test\n\nFrom the start\n.dot line\nlast line\n"

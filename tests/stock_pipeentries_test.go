@@ -16,6 +16,7 @@ import (
 )
 
 func TestStockPipeEntries(t *testing.T) {
+	t.Parallel()
 	requireStockRoot(t)
 	if _, err := exec.LookPath("uux"); err == nil {
 		t.Skip("uux is installed: the test would really send mail by UUCP")

@@ -16,6 +16,7 @@ import (
 const realPostmap = "/usr/sbin/postmap"
 
 func TestStockProxymapPostfixClient(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat(realPostmap); err != nil {
 		t.Skip("no real Postfix postmap: ", err)
 	}

@@ -137,6 +137,7 @@ func recipients(f *queue.File) []string {
 // echo "This is a test message" | sendmail user@domain, reaches the
 // queue manager; mailq and sendmail -bp list it.
 func TestSendmailQueuesMessage(t *testing.T) {
+	t.Parallel()
 	inst, bin := submitInstance(t)
 	res := sendmailCmd(t, inst, bin, "This is a test message\n", "user@example.com")
 	if res.code != 0 || res.stdout != "" || res.stderr != "" {
@@ -179,6 +180,7 @@ func TestSendmailQueuesMessage(t *testing.T) {
 // TestSendmailInterrupted: a sendmail killed in the middle of a message
 // leaves nothing in the queue; postdrop removes its file and exits.
 func TestSendmailInterrupted(t *testing.T) {
+	t.Parallel()
 	inst, bin := submitInstance(t)
 	if out, err := inst.Postfix("stop"); err != nil {
 		t.Fatalf("postfix stop: %v\n%s", err, out)
@@ -210,6 +212,7 @@ func TestSendmailInterrupted(t *testing.T) {
 // and Bcc: (adding those on the command line), and the Bcc: header does
 // not reach the queue; Resent- headers win when present.
 func TestSendmailExtractRecipients(t *testing.T) {
+	t.Parallel()
 	inst, bin := submitInstance(t)
 	msg := "From: Me <me@example.org>\nTo: a@example.com, \"B b\" <b@example.com>\n" +
 		"Cc: c@example.com\nBcc: d@example.com\nSubject: t\n\nbody\n.\nnot sent\n"
@@ -250,6 +253,7 @@ func currentUser(t *testing.T) string {
 // TestSendmailBccRemoved: the Bcc: header of a message sent with -t does
 // not reach the queue (cleanup's message_drop_headers, as in Postfix).
 func TestSendmailBccRemoved(t *testing.T) {
+	t.Parallel()
 	inst, bin := submitInstance(t)
 	msg := "To: a@example.com\nBcc: hidden@example.com\nSubject: t\n\nbody\n"
 	if res := sendmailCmd(t, inst, bin, msg, "-t", "-f", "bcc@example.org"); res.code != 0 {
@@ -267,6 +271,7 @@ func TestSendmailBccRemoved(t *testing.T) {
 // TestSendmailSenderOptions: -f and -r set the envelope sender, -F the
 // full name of the generated From: header.
 func TestSendmailSenderOptions(t *testing.T) {
+	t.Parallel()
 	inst, bin := submitInstance(t)
 	if res := sendmailCmd(t, inst, bin, "Subject: f\n\nb\n", "-F", "Full Name", "-f", "Bounce Addr <bounce@example.org>", "to@example.com"); res.code != 0 || res.stderr != "" {
 		t.Fatalf("sendmail -f -F: %+v", res)
@@ -296,6 +301,7 @@ func TestSendmailSenderOptions(t *testing.T) {
 // succeeds quietly; the message waits in maildrop and pickup takes it
 // when the system starts.
 func TestSendmailMasterDown(t *testing.T) {
+	t.Parallel()
 	inst, bin := submitInstance(t)
 	if out, err := inst.Postfix("stop"); err != nil {
 		t.Fatalf("postfix stop: %v\n%s", err, out)
@@ -323,6 +329,7 @@ func TestSendmailMasterDown(t *testing.T) {
 // the message goes through postdrop and pickup like any other. As
 // Postfix's stand-alone smtpd, it applies no smtpd restrictions.
 func TestSendmailStandaloneSMTP(t *testing.T) {
+	t.Parallel()
 	inst, bin := submitInstance(t, "smtpd_client_restrictions = reject", "smtpd_recipient_restrictions = reject")
 	session := "EHLO client.example\r\nMAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.com>\r\n" +
 		"DATA\r\nSubject: bs\r\n\r\nhello over stdio\r\n.\r\nQUIT\r\n"
@@ -348,6 +355,7 @@ func TestSendmailStandaloneSMTP(t *testing.T) {
 // TestSendmailUsageErrors: Postfix's messages, and its exit status 75
 // for every fatal error.
 func TestSendmailUsageErrors(t *testing.T) {
+	t.Parallel()
 	inst, bin := submitInstance(t)
 	for _, tc := range []struct {
 		args []string
@@ -374,6 +382,7 @@ func TestSendmailUsageErrors(t *testing.T) {
 
 // TestNewaliases: newaliases and sendmail -bi build $alias_database.
 func TestNewaliases(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	aliases := filepath.Join(dir, "aliases")
 	os.WriteFile(aliases, []byte("postmaster: root\n"), 0o644)
