@@ -16,7 +16,9 @@
 //
 // The programs named in master.cf are built from cmd/NAME ("testd" is
 // this package's test daemon) into a directory shared by the tests of
-// one test binary. The instance is stopped when the test ends, and any
+// one test binary; with $POSTERN_BIN set (make test sets ./bin, just
+// built) they are copied from there instead, so run make build first
+// when setting it by hand. The instance is stopped when the test ends, and any
 // process of the instance still alive then is killed and reported.
 package harness
 
