@@ -347,6 +347,7 @@ var lookupCases = []struct {
 func TestReliabilityLookupFailure(t *testing.T) {
 	for _, c := range lookupCases {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
+			t.Parallel() // own instances, temp dirs and ports
 			sinks := map[string]*recordSink{}
 			mtas := faultMTAs(t, func(name string) []string {
 				sinks[name] = startRecordSink(t)
