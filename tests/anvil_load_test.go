@@ -138,11 +138,14 @@ func TestAnvilMemory(t *testing.T) {
 	// The quick form has 20,000 idents a round (filled in about a
 	// second on a loaded machine, well inside the 4s unit);
 	// POSTERN_SOAK=1 has 100,000 with a unit of 20s.
-	n, unit := 20000, "4s"
+	n, unit := 20000, fmt.Sprintf("%ds", 4*harness.RaceScale) // a race-built anvil fills slower
 	if os.Getenv("POSTERN_SOAK") == "1" {
 		n, unit = 100000, "20s"
 	}
-	inst := harness.Start(t, []string{"anvil_rate_time_unit = " + unit, "anvil_status_update_time = 1s"},
+	// (Under -race both scale: waitEmpty's probes, one per status
+	// update, must stay fewer than 10 within a unit.)
+	inst := harness.Start(t, []string{"anvil_rate_time_unit = " + unit,
+		fmt.Sprintf("anvil_status_update_time = %ds", harness.RaceScale)},
 		"anvil unix - - n - 1 anvil\n")
 	sock := filepath.Join(inst.QueueDir, "private", "anvil")
 	harness.Eventually(t, "private/anvil", func() bool { _, err := os.Stat(sock); return err == nil })
