@@ -65,11 +65,11 @@ fuzz:
 soak: build
 	POSTERN_BIN=$(CURDIR)/bin POSTERN_SOAK=1 $(GO) test -timeout 90m -count=1 -v -run '^Test(Reliability|Hostile|E2ECrashUnderLoad|AnvilMemory)' ./tests/
 
-# race: every program race-built into ./bin-race (no -trimpath, so the
-# harness's own -race build below reuses the compiled packages), then the
-# library and cmd tests and the process-level tests with -race. The harness builds
-# the programs it starts with -race as well and fails a test whose
-# instance wrote a race report; GORACE sends every other report (test
+# race: every program race-built into ./bin-race (no -trimpath, so that
+# the harness's own -race build of testd reuses the compiled packages),
+# then the library and cmd tests and the process-level tests with -race.
+# The harness copies the race-built programs from $POSTERN_BIN and fails
+# a test whose instance wrote a race report; GORACE sends every other report (test
 # binaries, commands the tests run) to bin-race/reports, and any file
 # there fails the target even when every test passed.
 race:
