@@ -153,7 +153,17 @@ func runDiskFull(t *testing.T, m *diskMTA) []string {
 	replies = append(replies, "connect -> "+c.reply(), "MAIL below queue_minfree -> "+c.cmd("MAIL FROM:<a@example.com>"))
 	c.cmd("QUIT")
 	replies = append(replies, "message larger than the free space -> "+diskSend(t, m.addr("nominfree"), "too big", 1500))
-	if left, _ := filepath.Glob(filepath.Join(m.queueDir, "incoming", "*")); len(left) > 0 {
+	// The refused file goes away once the session is over (Postfix's
+	// cleanup may still be removing it when the reply arrives).
+	var left []string
+	for deadline := time.Now().Add(10 * time.Second * time.Duration(harness.RaceScale)); ; {
+		left, _ = filepath.Glob(filepath.Join(m.queueDir, "incoming", "*"))
+		if len(left) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(left) > 0 {
 		t.Errorf("%s: partial queue files left in incoming: %v", m.name, left)
 	}
 
