@@ -121,12 +121,16 @@ func startE2EDovecot(t *testing.T, sock string, port int, users ...string) *e2eD
 func (d *e2eDovecot) addr() string { return "127.0.0.1:" + strconv.Itoa(d.port) }
 
 // stop stops Dovecot's master and waits (bounded) for it.
-func (d *e2eDovecot) stop() {
-	pidText, _ := os.ReadFile(filepath.Join(d.dir, "run", "master.pid"))
+func (d *e2eDovecot) stop() { stopDovecot(d.dir, d.conf) }
+
+// stopDovecot stops the private Dovecot whose base directory is dir and
+// whose configuration is conf, and waits (bounded) for its master.
+func stopDovecot(dir, conf string) {
+	pidText, _ := os.ReadFile(filepath.Join(dir, "run", "master.pid"))
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(pidText)))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	exec.CommandContext(ctx, "doveadm", "-c", d.conf, "stop").Run()
+	exec.CommandContext(ctx, "doveadm", "-c", conf, "stop").Run()
 	for i := 0; pid > 0 && i < 200; i++ {
 		if syscall.Kill(pid, 0) != nil {
 			return

@@ -10,11 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/postern/postern/tests/harness"
 )
@@ -86,20 +83,7 @@ service anvil {
 }
 `
 
-func (d *privateDovecot) stop() {
-	pidText, _ := os.ReadFile(filepath.Join(d.dir, "run", "master.pid"))
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(pidText)))
-	exec.Command("doveadm", "-c", d.conf, "stop").Run()
-	for i := 0; pid > 0 && i < 200; i++ {
-		if syscall.Kill(pid, 0) != nil {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if pid > 0 {
-		syscall.Kill(pid, syscall.SIGKILL)
-	}
-}
+func (d *privateDovecot) stop() { stopDovecot(d.dir, d.conf) }
 
 // TestLocalMailboxTransportDovecot: an alias to a user and the user
 // itself both reach Dovecot through mailbox_transport.

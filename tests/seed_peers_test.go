@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -147,22 +146,7 @@ func (d *seedDovecot) lmtpAddr() string { return "127.0.0.1:" + strconv.Itoa(d.l
 func (d *seedDovecot) imapAddr() string { return "127.0.0.1:" + strconv.Itoa(d.imapPort) }
 
 // stop stops Dovecot's master and waits (bounded) for it.
-func (d *seedDovecot) stop() {
-	pidText, _ := os.ReadFile(filepath.Join(d.dir, "run", "master.pid"))
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(pidText)))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	exec.CommandContext(ctx, "doveadm", "-c", d.conf, "stop").Run()
-	for i := 0; pid > 0 && i < 200; i++ {
-		if syscall.Kill(pid, 0) != nil {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if pid > 0 {
-		syscall.Kill(pid, syscall.SIGKILL)
-	}
-}
+func (d *seedDovecot) stop() { stopDovecot(d.dir, d.conf) }
 
 // log is Dovecot's log.
 func (d *seedDovecot) log() string {
