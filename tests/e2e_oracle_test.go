@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -34,28 +33,10 @@ func startE2EPostfix(t *testing.T, mainCF []string, masterCF string) *e2ePostfix
 	if _, err := os.Stat("/usr/sbin/postfix"); err != nil {
 		t.Skip("no /usr/sbin/postfix")
 	}
-	p := &e2ePostfix{dir: t.TempDir(), smtpPort: e2eFreePort(t)}
-	os.Chmod(filepath.Dir(p.dir), 0o755)
-	os.Chmod(p.dir, 0o755)
-	p.conf, p.logFile = filepath.Join(p.dir, "etc"), filepath.Join(p.dir, "maillog")
-	for _, d := range []string{"etc", "queue", "data"} {
-		os.MkdirAll(filepath.Join(p.dir, d), 0o755)
-	}
-	exec.Command("chown", "postfix", filepath.Join(p.dir, "data")).Run()
-	base := []string{
-		"compatibility_level = 3.6",
-		"queue_directory = " + p.dir + "/queue",
-		"data_directory = " + p.dir + "/data",
-		"maillog_file = " + p.logFile,
-		"maillog_file_prefixes = " + p.dir,
-		"inet_protocols = ipv4",
-	}
-	e2eWrite(t, filepath.Join(p.conf, "main.cf"), strings.Join(append(base, mainCF...), "\n")+"\n")
-	e2eWrite(t, filepath.Join(p.conf, "master.cf"), strings.ReplaceAll(masterCF, "{port:smtp}", fmt.Sprint(p.smtpPort)))
-	t.Cleanup(func() { p.run("stop") })
-	if out, err := p.run("start"); err != nil {
-		t.Fatalf("postfix start: %v\n%s", err, out)
-	}
+	port := e2eFreePort(t)
+	p := newRealPostfix(t, mainCF, strings.ReplaceAll(masterCF, "{port:smtp}", fmt.Sprint(port)))
+	p.smtpPort = port
+	p.start(t)
 	e2eWaitDial(t, "tcp", fmt.Sprintf("127.0.0.1:%d", p.smtpPort))
 	return p
 }
