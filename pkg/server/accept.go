@@ -114,8 +114,7 @@ func fdConn(fd int) net.Conn {
 // (pass_accept_attr); they are not read.
 func receiveFD(conn int) (int, error) {
 	defer unix.Close(conn)
-	pfd := []unix.PollFd{{Fd: int32(conn), Events: unix.POLLIN}}
-	if n, err := unix.Poll(pfd, 10000); err != nil || n == 0 {
+	if !pollIn(conn, 10*time.Second) {
 		return -1, errors.New("timeout receiving the client descriptor")
 	}
 	buf := make([]byte, 1)

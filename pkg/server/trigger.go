@@ -104,8 +104,7 @@ func (s *Server) readTrigger(fd int) ([]byte, bool) {
 		}
 	}
 	defer unix.Close(conn)
-	pfd := []unix.PollFd{{Fd: int32(conn), Events: unix.POLLIN}}
-	if n, err := unix.Poll(pfd, 10000); err != nil || n == 0 {
+	if !pollIn(conn, 10*time.Second) {
 		return nil, false
 	}
 	return readSome(conn)
@@ -113,11 +112,36 @@ func (s *Server) readTrigger(fd int) ([]byte, bool) {
 
 func readSome(fd int) ([]byte, bool) {
 	buf := make([]byte, TriggerBufSize)
-	n, err := unix.Read(fd, buf)
-	if err != nil || n < 0 {
-		return nil, false
+	for {
+		n, err := unix.Read(fd, buf)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil || n < 0 {
+			return nil, false
+		}
+		return buf[:n], true
 	}
-	return buf[:n], true
+}
+
+// pollIn waits at most timeout for fd to become readable. A signal
+// that interrupts the wait does not end it: a trigger client whose
+// request is dropped leaves its mail waiting for the next periodic
+// wake-up.
+func pollIn(fd int, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		ms := int(time.Until(deadline) / time.Millisecond)
+		if ms < 0 {
+			return false
+		}
+		n, err := unix.Poll(pfd, ms)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		return err == nil && n > 0
+	}
 }
 
 // RunDgram runs a daemon that receives datagrams (dgram_server.c:

@@ -178,7 +178,7 @@ func (inst *Instance) WaitLogCount(t testing.TB, pattern string, n int) [][]stri
 			return found
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("log has %d lines matching %q, want %d:\n%s", len(found), pattern, n, inst.Log())
+			t.Fatalf("log has %d lines matching %q, want %d:\n%s\n%s", len(found), pattern, n, inst.Log(), inst.Diagnose())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
