@@ -146,7 +146,11 @@ func (a *attempt) cachePolicy() {
 }
 
 // reuse returns a cached session to the endpoint that passes the RSET
-// probe, bound to this attempt, or nil (smtp_reuse_addr).
+// probe, bound to this attempt, or nil (smtp_reuse_addr). With a server
+// that pipelines, the probe is not a round trip of its own: RSET goes
+// out in front of the transaction's MAIL, RCPT and DATA (xferPipelined),
+// and when its reply is not 2xx the session is dropped before anything
+// else was read or sent, and the caller tries again (attempt.probeFailed).
 func (a *attempt) reuse(addr string, port int) *session {
 	if !a.load {
 		return nil
@@ -157,6 +161,11 @@ func (a *attempt) reuse(addr string, port int) *session {
 			return nil
 		}
 		s.a = a
+		if s.feat.pipelining {
+			s.probeNext = true
+			s.reuse++
+			return s
+		}
 		if s.probe() {
 			s.reuse++
 			return s
@@ -169,7 +178,12 @@ func (a *attempt) reuse(addr string, port int) *session {
 // server answers 2xx. A lost connection is logged as Postfix's
 // smtp_stream_except does for a server that is not the last to try.
 func (s *session) probe() bool {
-	r, f := s.chat(s.a.cfg.Timeouts.Rset, "sending RSET probe", "RSET")
+	r, f := s.chat(s.a.cfg.Timeouts.Rset, whereProbe, "RSET")
+	return s.probeResult(r, f)
+}
+
+// probeResult judges the reply to an RSET probe.
+func (s *session) probeResult(r *Reply, f *failure) bool {
 	if f != nil {
 		s.a.cfg.info("%s: %s", s.a.d.Req.QueueID, f.dsn.Reason)
 		return false

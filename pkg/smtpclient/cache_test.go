@@ -129,6 +129,52 @@ func TestConnectionReuseBadProbe(t *testing.T) {
 	}
 }
 
+// TestConnectionReusePipelinedProbe: with PIPELINING the RSET probe of a
+// reused session goes out with MAIL, RCPT and DATA. A server that
+// rejects RSET but goes on and accepts the rest (DATA answered 354) gets
+// nothing more on that session: it is closed without the message or a
+// dot, and the message goes once over a new session.
+func TestConnectionReusePipelinedProbe(t *testing.T) {
+	srv, conns := countingServer(t, func(cmd string) string {
+		if strings.EqualFold(cmd, "RSET") {
+			return "500 5.5.1 Error: command not recognized"
+		}
+		return smtpScript(nil)(cmd)
+	})
+	lg := &logs{}
+	cfg := cachingConfig(t, lg, srv)
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cachingRun(t, c, cfg, deliver.FlagConnMask, "a@example.com")
+	_, r2 := cachingRun(t, c, cfg, deliver.FlagConnMask, "b@example.com")
+	if statuses(r2) != "sent" {
+		t.Fatalf("status %s\n%s", statuses(r2), lg)
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2", n)
+	}
+	cmds := strings.Join(srv.commands(), "|")
+	want := "EHLO client.example|MAIL FROM:<sender@example.org> SIZE=58|RCPT TO:<a@example.com>|DATA|" +
+		"RSET|MAIL FROM:<sender@example.org> SIZE=58|RCPT TO:<b@example.com>|DATA|" +
+		"EHLO client.example|MAIL FROM:<sender@example.org> SIZE=58|RCPT TO:<b@example.com>|DATA"
+	if cmds != want {
+		t.Errorf("commands\n got %s\nwant %s", cmds, want)
+	}
+	bodies := 0
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	for _, m := range srv.msgs {
+		if m != "" {
+			bodies++
+		}
+	}
+	if bodies != 2 {
+		t.Errorf("%d message bodies sent, want 2: %q", bodies, srv.msgs)
+	}
+}
+
 // TestConnectionCacheTimeLimit: an idle cached session is closed after
 // smtp_connection_cache_time_limit, without QUIT, and not reused.
 func TestConnectionCacheTimeLimit(t *testing.T) {

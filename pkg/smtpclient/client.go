@@ -43,6 +43,7 @@ type attempt struct {
 	kept          map[int]bool // soft failures kept for the next server
 	cache         *connCache
 	load, store   bool // look for a cached session; cache the session (cache.go)
+	probeFailed   bool // the pipelined RSET probe of a reused session failed: nothing was sent
 }
 
 // Deliver delivers one request: to each destination of the nexthop, each
@@ -76,23 +77,29 @@ func (a *attempt) deliverUnix(ctx context.Context, path string) {
 		a.tlsLevel = tlsNone
 	}
 	a.nexthopDomain = a.cfg.MyHostname
-	a.cachePolicy()
-	s := a.reuse(path, 0)
-	if s == nil {
-		var dsn *deliver.DSN
-		if s, dsn = a.connectUnix(ctx, path); dsn != nil {
-			a.why = dsn
-			return
+	for {
+		a.cachePolicy()
+		s := a.reuse(path, 0)
+		if s == nil {
+			var dsn *deliver.DSN
+			if s, dsn = a.connectUnix(ctx, path); dsn != nil {
+				a.why = dsn
+				return
+			}
+			a.final = true
+			if f := s.helo(false); f != nil {
+				s.close()
+				a.bulkFail(s, f)
+				return
+			}
 		}
 		a.final = true
-		if f := s.helo(false); f != nil {
-			s.close()
-			a.bulkFail(s, f)
+		a.session(ctx, s)
+		if !a.probeFailed {
 			return
 		}
+		a.probeFailed = false // a reused session was gone: take another
 	}
-	a.final = true
-	a.session(ctx, s)
 }
 
 // deliverInet tries each destination of the nexthop list, then the
@@ -174,6 +181,13 @@ func (a *attempt) servers(ctx context.Context, targets []Target, finalNexthop bo
 		a.final = finalNexthop && last
 		a.session(ctx, s)
 		a.tlsLevel = base
+		if a.probeFailed {
+			// A reused session was gone before anything was sent:
+			// the same address again, with another session.
+			a.probeFailed = false
+			addrCount, sessCount, j = addrCount-1, sessCount-1, j-1
+			continue
+		}
 		if last {
 			break
 		}

@@ -6,7 +6,8 @@ import (
 
 // xferPipelined runs the transaction with command pipelining (RFC 2920;
 // smtp_proto.c smtp_loop): MAIL FROM, every RCPT TO and DATA go out in
-// one write (RSET instead of DATA for an address probe), then the
+// one write (RSET instead of DATA for an address probe; an RSET probe
+// of a reused session in front), then the
 // replies are read in order. A rejected MAIL FROM makes the RCPT TO
 // replies meaningless; a rejected DATA after accepted recipients fails
 // the message; a 354 without an accepted recipient gets a bare dot (RFC
@@ -14,6 +15,11 @@ import (
 // with RSET. It returns false when the session is unusable.
 func (a *attempt) xferPipelined(ctx context.Context, s *session, rcpts []int) bool {
 	t := a.cfg.Timeouts
+	probe := s.probeNext
+	s.probeNext = false
+	if probe {
+		s.queue("RSET")
+	}
 	s.queue("%s", a.mailCommand(s))
 	for _, i := range rcpts {
 		s.queue("%s", a.rcptCommand(s, i))
@@ -24,8 +30,24 @@ func (a *attempt) xferPipelined(ctx context.Context, s *session, rcpts []int) bo
 	} else {
 		s.queue("DATA")
 	}
-	if f := s.flush(t.Mail, whereMail); f != nil {
+	where := whereMail
+	if probe {
+		where = whereProbe
+	}
+	if f := s.flush(t.Mail, where); f != nil {
+		if probe {
+			s.probeResult(nil, f)
+			a.probeFailed = true
+			return false
+		}
 		a.bulkFail(s, f)
+		return false
+	}
+	if probe && !s.probeResult(s.reply(t.Rset, whereProbe)) {
+		// Nothing of this transaction counts: the session is closed
+		// without reading further, so that a DATA the server may have
+		// accepted is never ended with a dot.
+		a.probeFailed = true
 		return false
 	}
 	mailRejected, accepted, replies, ok := a.pipelinedReplies(s, rcpts)

@@ -31,6 +31,7 @@ type session struct {
 	tlsState    *tls.ConnectionState
 	best        bool // best MX
 	reuse       int  // times used before
+	probeNext   bool // a reused session whose RSET probe goes out with the next commands
 	port        int  // TCP port; 0 for UNIX sockets
 	opened      time.Time
 }

@@ -14,12 +14,13 @@ import (
 // Where-texts of stream errors and in-reply-to texts (smtp_proto.c
 // xfer_states and xfer_request).
 const (
-	whereMail = "sending MAIL FROM"
-	whereRcpt = "sending RCPT TO"
-	whereData = "sending DATA command"
-	whereBody = "sending message body"
-	whereDot  = "sending end of data -- message may be sent more than once"
-	whereRset = "sending final RSET"
+	whereMail  = "sending MAIL FROM"
+	whereRcpt  = "sending RCPT TO"
+	whereData  = "sending DATA command"
+	whereBody  = "sending message body"
+	whereDot   = "sending end of data -- message may be sent more than once"
+	whereRset  = "sending final RSET"
+	whereProbe = "sending RSET probe"
 )
 
 // said formats a negative reply as Postfix reports it.
