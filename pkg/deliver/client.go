@@ -45,18 +45,23 @@ func (c *Client) Deliver(ctx context.Context, req *Request) (*Reply, error) {
 }
 
 // Exchange runs the client side of the protocol on an established
-// connection: read the announcement, send req, wait for the reply until
+// connection: send req, read the announcement, wait for the reply until
 // ctx ends. ipcTimeout bounds the announcement and the request.
 func Exchange(ctx context.Context, nc net.Conn, req *Request, ipcTimeout time.Duration) (*Reply, error) {
 	conn := attr.NewConn(nc, attr.Null, ipcTimeout)
 	defer conn.Release()
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Now()) })
 	defer stop()
+	// The request goes out before the agent's announcement is read: the
+	// agent announces itself before it reads a request, so the two cross
+	// on the connection instead of costing a round trip each. An agent
+	// that never announced cannot have read the request.
+	sendErr := conn.Send(encodeRequest(req))
 	if err := conn.ExpectProtocol(Protocol); err != nil {
 		return nil, fmt.Errorf("%w: transport %s: %v", ErrUnavailable, req.Transport, err)
 	}
-	if err := conn.Send(encodeRequest(req)); err != nil {
-		return nil, fmt.Errorf("send request to transport %s: %w", req.Transport, err)
+	if sendErr != nil {
+		return nil, fmt.Errorf("send request to transport %s: %w", req.Transport, sendErr)
 	}
 	conn.Timeout = 0
 	nc.SetDeadline(time.Time{})
