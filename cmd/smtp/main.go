@@ -50,6 +50,10 @@ func open(s *server.Server) error {
 		return err
 	}
 	cfg.QueueDir = s.QueueDir()
+	// qmgr may send further requests over the same connection; a
+	// process that is on its way out (reload, stop) takes no more.
+	env.KeepIdle = deliver.AgentKeepIdle
+	env.KeepWhile = func() bool { return !s.Draining() }
 	client, err = smtpclient.New(cfg)
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/postern/postern/pkg/attr"
@@ -15,6 +16,12 @@ import (
 type Client struct {
 	QueueDir   string        // $queue_directory; sockets are private/TRANSPORT
 	IPCTimeout time.Duration // qmgr_ipc_timeout: connect, announcement, request
+	// Keep lets the client keep a connection whose agent offers to read
+	// another request (Reply.Keep) for the next delivery to the same
+	// transport (pool.go).
+	Keep bool
+
+	pool pool
 }
 
 // ErrUnavailable wraps failures to reach an agent (no socket, refused,
@@ -35,21 +42,69 @@ func (c *Client) Deliver(ctx context.Context, req *Request) (*Reply, error) {
 	if req.Transport == "" || filepath.Base(req.Transport) != req.Transport {
 		return nil, fmt.Errorf("bad transport name %q", req.Transport)
 	}
+	if c.Keep {
+		for {
+			nc := c.pool.take(req.Transport)
+			if nc == nil {
+				break
+			}
+			reply, err, unread := exchange(ctx, nc, req, c.IPCTimeout, false, nil)
+			if unread {
+				// The agent closed the kept connection before it read
+				// the request: nothing happened, use another one.
+				nc.Close()
+				continue
+			}
+			c.done(req.Transport, nc, reply, err)
+			return reply, err
+		}
+	}
 	path := c.SocketPath(req.Transport)
+	c.pool.dialing(req.Transport, 1)
 	conn, err := net.DialTimeout("unix", path, c.IPCTimeout)
 	if err != nil {
+		c.pool.dialing(req.Transport, -1)
 		return nil, fmt.Errorf("%w: connect to transport %s: %v", ErrUnavailable, req.Transport, err)
 	}
-	defer conn.Close()
-	return Exchange(ctx, conn, req, c.IPCTimeout)
+	accepted := false
+	reply, err, _ := exchange(ctx, conn, req, c.IPCTimeout, true, func() {
+		accepted = true
+		c.pool.dialing(req.Transport, -1)
+	})
+	if !accepted {
+		c.pool.dialing(req.Transport, -1)
+	}
+	c.done(req.Transport, conn, reply, err)
+	return reply, err
+}
+
+// done keeps or closes a connection after a delivery.
+func (c *Client) done(transport string, nc net.Conn, reply *Reply, err error) {
+	if c.Keep && err == nil && reply.Keep && c.pool.put(transport, nc) {
+		return
+	}
+	nc.Close()
 }
 
 // Exchange runs the client side of the protocol on an established
 // connection: send req, read the announcement, wait for the reply until
 // ctx ends. ipcTimeout bounds the announcement and the request.
 func Exchange(ctx context.Context, nc net.Conn, req *Request, ipcTimeout time.Duration) (*Reply, error) {
+	reply, err, _ := exchange(ctx, nc, req, ipcTimeout, true, nil)
+	return reply, err
+}
+
+// exchange is Exchange; on a kept connection (announce false) there is
+// no announcement, and unread reports that the agent had closed the
+// connection without reading the request (the request could not be
+// written, or the connection was reset with it unread), which makes it
+// safe to send it again elsewhere. An agent that read the request and
+// then vanished gives end-of-file instead: its outcome is unknown.
+// accepted, if not nil, is called once the announcement was read.
+func exchange(ctx context.Context, nc net.Conn, req *Request, ipcTimeout time.Duration, announce bool, accepted func()) (reply *Reply, err error, unread bool) {
 	conn := attr.NewConn(nc, attr.Null, ipcTimeout)
 	defer conn.Release()
+	nc.SetDeadline(time.Time{})
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Now()) })
 	defer stop()
 	// The request goes out before the agent's announcement is read: the
@@ -57,11 +112,17 @@ func Exchange(ctx context.Context, nc net.Conn, req *Request, ipcTimeout time.Du
 	// on the connection instead of costing a round trip each. An agent
 	// that never announced cannot have read the request.
 	sendErr := conn.Send(encodeRequest(req))
-	if err := conn.ExpectProtocol(Protocol); err != nil {
-		return nil, fmt.Errorf("%w: transport %s: %v", ErrUnavailable, req.Transport, err)
+	if announce {
+		if err := conn.ExpectProtocol(Protocol); err != nil {
+			return nil, fmt.Errorf("%w: transport %s: %v", ErrUnavailable, req.Transport, err), false
+		}
+		if accepted != nil {
+			accepted()
+		}
 	}
 	if sendErr != nil {
-		return nil, fmt.Errorf("send request to transport %s: %w", req.Transport, sendErr)
+		return nil, fmt.Errorf("send request to transport %s: %w", req.Transport, sendErr),
+			!announce && errors.Is(sendErr, syscall.EPIPE)
 	}
 	conn.Timeout = 0
 	nc.SetDeadline(time.Time{})
@@ -73,13 +134,14 @@ func Exchange(ctx context.Context, nc net.Conn, req *Request, ipcTimeout time.Du
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
-		return nil, fmt.Errorf("read reply from transport %s: %w", req.Transport, err)
+		return nil, fmt.Errorf("read reply from transport %s: %w", req.Transport, err),
+			!announce && errors.Is(err, syscall.ECONNRESET)
 	}
-	reply, err := decodeReply(l)
+	reply, err = decodeReply(l)
 	if err != nil {
-		return nil, fmt.Errorf("reply from transport %s: %w", req.Transport, err)
+		return nil, fmt.Errorf("reply from transport %s: %w", req.Transport, err), false
 	}
-	return reply, checkReply(req, reply)
+	return reply, checkReply(req, reply), false
 }
 
 // checkReply makes sure every recipient has exactly one result.

@@ -174,6 +174,10 @@ type Reply struct {
 	Results   []Result
 	HopStatus string // DSN of a destination-wide failure; "" when none
 	HopReason string
+	// Keep says that the agent reads another request on the same
+	// connection (Env.KeepIdle); the client may keep it for the next
+	// delivery to the same transport.
+	Keep bool
 }
 
 // Pending reports whether some recipient was deferred.

@@ -30,6 +30,14 @@ type Env struct {
 	DelayRes      int           // delay_logging_resolution_limit
 	IPCTimeout    time.Duration // ipc_timeout: reading the request
 	DaemonTimeout time.Duration // daemon_timeout: bound on one delivery
+	// KeepIdle > 0 lets a connection carry further requests: after a
+	// reply Serve waits that long for the next one (the client keeps
+	// connections idle for less, see Client.Keep); 0 is Postfix's one
+	// request per connection.
+	KeepIdle time.Duration
+	// KeepWhile, when set, must say yes for a connection to be kept
+	// after a reply (the process is not on its way out).
+	KeepWhile func() bool
 	// Verify receives the outcomes of verify(8) probes
 	// (DEL_REQ_FLAG_MTA_VRFY); nil makes every probe outcome a
 	// verify service failure.

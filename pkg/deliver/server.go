@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"os"
 	"path/filepath"
 
 	"github.com/postern/postern/pkg/attr"
@@ -27,28 +29,49 @@ func (f AgentFunc) Deliver(ctx context.Context, d *Delivery) error { return f(ct
 
 // Serve handles one connection from qmgr: announce, read the request,
 // deliver, reply (Postfix's deliver_request_read/deliver_request_done).
-// It returns an error when the conversation itself failed; delivery
-// problems are in the reply.
+// With env.KeepIdle it then waits that long for another request on the
+// same connection, and ends quietly when none comes or the client
+// closes. It returns an error when the conversation itself failed;
+// delivery problems are in the reply.
 func Serve(ctx context.Context, conn net.Conn, env *Env, agent Agent) error {
 	c := attr.NewConn(conn, attr.Null, env.IPCTimeout)
 	defer c.Release()
 	if err := c.Announce(Protocol); err != nil {
 		return fmt.Errorf("send %s announcement: %w", Protocol, err)
 	}
-	l, err := c.Recv()
-	if err != nil {
-		return fmt.Errorf("error receiving common attributes: %w", err)
+	for first := true; ; first = false {
+		if !first {
+			c.Timeout = env.KeepIdle
+		}
+		l, err := c.Recv()
+		if err != nil {
+			if !first && idleEnd(err) {
+				return nil
+			}
+			return fmt.Errorf("error receiving common attributes: %w", err)
+		}
+		req, err := decodeRequest(l)
+		if err != nil {
+			return fmt.Errorf("error receiving common attributes: %w", err)
+		}
+		reply := Handle(ctx, req, env, agent)
+		reply.Keep = env.KeepIdle > 0 && (env.KeepWhile == nil || env.KeepWhile())
+		c.Timeout = env.IPCTimeout
+		if err := c.Send(encodeReply(reply)); err != nil {
+			return fmt.Errorf("%s: send delivery status: %w", req.QueueID, err)
+		}
+		if !reply.Keep {
+			return nil
+		}
 	}
-	req, err := decodeRequest(l)
-	if err != nil {
-		return fmt.Errorf("error receiving common attributes: %w", err)
-	}
-	reply := Handle(ctx, req, env, agent)
-	c.Timeout = env.IPCTimeout
-	if err := c.Send(encodeReply(reply)); err != nil {
-		return fmt.Errorf("%s: send delivery status: %w", req.QueueID, err)
-	}
-	return nil
+}
+
+// idleEnd reports whether a kept connection ended between requests: the
+// client closed it, or no request came within Env.KeepIdle.
+func idleEnd(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		errors.As(err, &ne) && ne.Timeout()
 }
 
 // Handle runs one request in-process: it opens the queue file, checks the

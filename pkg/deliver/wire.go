@@ -48,6 +48,7 @@ const (
 	aRelay       = "relay"
 	aHopStatus   = "hop_status"
 	aHopReason   = "hop_reason"
+	aKeep        = "keep" // the agent reads another request on the connection (Postern)
 )
 
 // maxRecipients bounds a request (qmgr_message_recipient_limit's maximum).
@@ -245,6 +246,9 @@ func encodeReply(r *Reply) attr.List {
 		l.Str(aHopStatus, r.HopStatus)
 		l.Str(aHopReason, r.HopReason)
 	}
+	if r.Keep {
+		l.Int(aKeep, 1)
+	}
 	return l
 }
 
@@ -272,6 +276,9 @@ func decodeReply(l attr.List) (*Reply, error) {
 	if s.has(aHopStatus) {
 		r.HopStatus = s.str(aHopStatus)
 		r.HopReason = s.str(aHopReason)
+	}
+	if s.has(aKeep) {
+		r.Keep = s.num(aKeep) == 1
 	}
 	if err := s.end(); err != nil {
 		return nil, err

@@ -99,7 +99,7 @@ func NewDaemon(cfg *config.Config, queueDir string) (*Daemon, error) {
 		return nil, err
 	}
 	d.Manager = New(set, Deps{Layout: layout, Limits: limits, Resolver: r,
-		Agent:    &deliver.Client{QueueDir: layout.Dir, IPCTimeout: ipc},
+		Agent:    &deliver.Client{QueueDir: layout.Dir, IPCTimeout: ipc, Keep: true},
 		Notifier: notifier, Log: stdLogger{}})
 	if err := d.Manager.denv.OpenServices(cfg, queueDir); err != nil {
 		d.Close()

@@ -189,6 +189,7 @@ func (m *multi) drain() {
 	if maillog.Verbose() > 0 {
 		maillog.Info("master disconnect -- draining %d clients", m.clients())
 	}
+	m.s.draining.Store(true)
 	m.mu.Lock()
 	m.draining = true
 	m.report() // a retired process gives back what it does not use

@@ -50,6 +50,7 @@ package server
 import (
 	"net"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/postern/postern/pkg/config"
@@ -126,6 +127,7 @@ type Server struct {
 	watchdog    *time.Timer
 	timeout     time.Duration // $daemon_timeout
 	retireAt    time.Time
+	draining    atomic.Bool // the master went away or reloaded: finish and exit
 }
 
 // Standalone reports whether the daemon runs without the master (-S),
@@ -149,6 +151,11 @@ func (s *Server) QueueDir() string {
 	}
 	return s.Config.Get("queue_directory")
 }
+
+// Draining reports whether the process stopped taking clients because
+// the master went away or reloaded: it exits once the clients it has
+// are done, so a client connection should not be kept for more work.
+func (s *Server) Draining() bool { return s.draining.Load() || s.masterGone() }
 
 // UseCount returns the number of clients served so far.
 func (s *Server) UseCount() int { return s.useCount }
