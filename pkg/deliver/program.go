@@ -14,7 +14,8 @@ import (
 // refuses command-line arguments unless Args is set, runs Open
 // before the privilege drop (pre_init) and PostInit after it, and then
 // serves qmgr's requests (Serve) with the Env and Agent that Open
-// returned, logging a failed request as a warning.
+// returned, on kept connections (Env.KeepIdle), logging a failed request
+// as a warning.
 type Program struct {
 	Params []string // the main.cf parameters the agent reads
 	// Open reads the configuration and opens what the agent needs.
@@ -42,8 +43,14 @@ func (p *Program) preInit(s *server.Server) error {
 		return fmt.Errorf("unexpected command-line argument: %s", s.Args[0])
 	}
 	var err error
-	p.env, p.agent, err = p.Open(s)
-	return err
+	if p.env, p.agent, err = p.Open(s); err != nil {
+		return err
+	}
+	// qmgr may send further requests over the same connection
+	// (pool.go); a process on its way out takes no more.
+	p.env.KeepIdle = AgentKeepIdle
+	p.env.KeepWhile = func() bool { return !s.Draining() }
+	return nil
 }
 
 func (p *Program) serve(_ *server.Server, c net.Conn) {
