@@ -57,7 +57,7 @@ func TestSendmailVerboseReport(t *testing.T) {
 	reqs := append([]*deliver.Request(nil), h.agent.requests...)
 	h.agent.mu.Unlock()
 	for _, r := range reqs {
-		if r.Flags != deliver.FlagDefault|deliver.FlagRecord {
+		if r.Flags&^deliver.FlagConnMask != deliver.FlagDefault|deliver.FlagRecord {
 			t.Errorf("request flags %#x", r.Flags)
 		}
 	}
@@ -79,7 +79,10 @@ func TestSendmailVerboseReport(t *testing.T) {
 	}
 	before := h.agent.count()
 	h.agent.set(func(d *deliver.Delivery) error {
-		if d.Req.Flags != deliver.FlagDefault {
+		// The connection cache flags depend on what else goes to
+		// example.org at that moment (the report to alice@): only
+		// the trace flags must be gone.
+		if d.Req.Flags&^deliver.FlagConnMask != deliver.FlagDefault {
 			t.Errorf("retry flags %#x", d.Req.Flags)
 		}
 		d.Sent(d.Pending()[0], "mx", deliver.Simple("2.0.0", "ok"))
