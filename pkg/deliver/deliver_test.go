@@ -3,8 +3,6 @@ package deliver
 import (
 	"context"
 	"fmt"
-	"net"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -78,26 +76,13 @@ func testEnv(l *queue.Layout, sink *logSink) *Env {
 		DaemonTimeout: time.Minute, Info: sink.add(""), Warn: sink.add("warning: ")}
 }
 
-// serveOnce runs a server for one connection on private/test.
+// serveOnce runs a server on private/test for a client that opens a
+// connection per request.
 func serveOnce(t *testing.T, env *Env, agent Agent) *Client {
 	t.Helper()
-	sock := filepath.Join(env.Layout.Dir, "private", "test")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		if err := Serve(context.Background(), c, env, agent); err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	}()
-	return &Client{QueueDir: env.Layout.Dir, IPCTimeout: 5 * time.Second}
+	c, _ := serveKeep(t, env, agent)
+	c.Keep = false
+	return c
 }
 
 func TestDeliverPerRecipient(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 )
 
 // serveKeep runs Serve for every connection on private/test and counts
-// the connections.
+// the connections; the client keeps connections.
 func serveKeep(t *testing.T, env *Env, agent Agent) (*Client, *atomic.Int32) {
 	t.Helper()
 	var n atomic.Int32

@@ -99,12 +99,14 @@ func TestConnectionCacheOff(t *testing.T) {
 	}
 }
 
-// TestConnectionReuseBadProbe: a cached session whose server no longer
-// answers RSET with 2xx is dropped, and the delivery connects anew.
-func TestConnectionReuseBadProbe(t *testing.T) {
+// reuseAfterBadProbe delivers two messages with connection caching to a
+// server that answers RSET with rsetReply: the second must be sent, over
+// a second connection.
+func reuseAfterBadProbe(t *testing.T, rsetReply string) (*testMsg, *logs, *fakeServer) {
+	t.Helper()
 	srv, conns := countingServer(t, func(cmd string) string {
 		if strings.EqualFold(cmd, "RSET") {
-			return "421 4.4.2 mx.example Error: timeout exceeded\nCLOSE"
+			return rsetReply
 		}
 		return smtpScript(nil)(cmd)
 	})
@@ -122,6 +124,13 @@ func TestConnectionReuseBadProbe(t *testing.T) {
 	if n := conns.Load(); n != 2 {
 		t.Errorf("%d connections, want 2", n)
 	}
+	return m2, lg, srv
+}
+
+// TestConnectionReuseBadProbe: a cached session whose server no longer
+// answers RSET with 2xx is dropped, and the delivery connects anew.
+func TestConnectionReuseBadProbe(t *testing.T) {
+	m2, lg, _ := reuseAfterBadProbe(t, "421 4.4.2 mx.example Error: timeout exceeded\nCLOSE")
 	for _, l := range strings.Split(lg.String(), "\n") {
 		if strings.Contains(l, m2.req.QueueID+": to=<b@example.com>") && strings.Contains(l, "conn_use=") {
 			t.Errorf("fresh session logged as reused: %s", l)
@@ -135,26 +144,7 @@ func TestConnectionReuseBadProbe(t *testing.T) {
 // nothing more on that session: it is closed without the message or a
 // dot, and the message goes once over a new session.
 func TestConnectionReusePipelinedProbe(t *testing.T) {
-	srv, conns := countingServer(t, func(cmd string) string {
-		if strings.EqualFold(cmd, "RSET") {
-			return "500 5.5.1 Error: command not recognized"
-		}
-		return smtpScript(nil)(cmd)
-	})
-	lg := &logs{}
-	cfg := cachingConfig(t, lg, srv)
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cachingRun(t, c, cfg, deliver.FlagConnMask, "a@example.com")
-	_, r2 := cachingRun(t, c, cfg, deliver.FlagConnMask, "b@example.com")
-	if statuses(r2) != "sent" {
-		t.Fatalf("status %s\n%s", statuses(r2), lg)
-	}
-	if n := conns.Load(); n != 2 {
-		t.Errorf("%d connections, want 2", n)
-	}
+	_, _, srv := reuseAfterBadProbe(t, "500 5.5.1 Error: command not recognized")
 	cmds := strings.Join(srv.commands(), "|")
 	want := "EHLO client.example|MAIL FROM:<sender@example.org> SIZE=58|RCPT TO:<a@example.com>|DATA|" +
 		"RSET|MAIL FROM:<sender@example.org> SIZE=58|RCPT TO:<b@example.com>|DATA|" +
