@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/postern/postern/tests/harness"
 )
 
 type realPostfix struct {
@@ -85,7 +87,7 @@ func startRealPostfix(t *testing.T, mainCF []string, services []anvilService) *r
 		os.Chown(filepath.Join(dir, "data"), uid, -1)
 	}
 	for _, s := range services {
-		pf.ports[s.name] = anvilFreePort(t)
+		pf.ports[s.name] = harness.FreePort(t)
 	}
 	main := append([]string{"compatibility_level = 3.6", "queue_directory = " + dir + "/queue",
 		"data_directory = " + dir + "/data", "maillog_file = " + pf.logf,
@@ -106,15 +108,6 @@ func startRealPostfix(t *testing.T, mainCF []string, services []anvilService) *r
 
 func (pf *realPostfix) addr(name string) string {
 	return "127.0.0.1:" + strconv.Itoa(pf.ports[name])
-}
-
-func anvilFreePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func anvilWrite(t *testing.T, path, text string) {

@@ -81,7 +81,7 @@ func startE2EDovecot(t *testing.T, sock string, port int, users ...string) *e2eD
 		owner = "postfix"
 	}
 	if port == 0 {
-		port = e2eFreePort(t)
+		port = harness.FreePort(t)
 	}
 	d := &e2eDovecot{dir: t.TempDir(), sock: sock, port: port}
 	// Dovecot's auth and lmtp processes run as other users.

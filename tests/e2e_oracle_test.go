@@ -33,7 +33,7 @@ func startE2EPostfix(t *testing.T, mainCF []string, masterCF string) *e2ePostfix
 	if _, err := os.Stat("/usr/sbin/postfix"); err != nil {
 		t.Skip("no /usr/sbin/postfix")
 	}
-	port := e2eFreePort(t)
+	port := harness.FreePort(t)
 	p := newRealPostfix(t, mainCF, strings.ReplaceAll(masterCF, "{port:smtp}", fmt.Sprint(port)))
 	p.smtpPort = port
 	p.start(t)

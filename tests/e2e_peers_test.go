@@ -27,17 +27,6 @@ import (
 
 const e2eSinkPath = "/usr/sbin/smtp-sink"
 
-// e2eFreePort returns a loopback TCP port that nothing listens on now.
-func e2eFreePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // e2eWaitDial waits (bounded) until network/addr accepts connections.
 func e2eWaitDial(t *testing.T, network, addr string) {
 	t.Helper()
@@ -102,7 +91,7 @@ func startE2ESink(t *testing.T, port int, opts ...string) *e2eSink {
 		t.Skip("smtp-sink -u root needs root")
 	}
 	if port == 0 {
-		port = e2eFreePort(t)
+		port = harness.FreePort(t)
 	}
 	s := &e2eSink{addr: "127.0.0.1:" + strconv.Itoa(port), dir: t.TempDir()}
 	args := append([]string{"-u", "root", "-d", s.dir + "/msg."}, opts...)

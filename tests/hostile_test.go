@@ -246,7 +246,7 @@ func startHostilePostfix(t *testing.T, peers *hostilePeersT) *hostileMTA {
 		func(ref string) string {
 			name := ref[6 : len(ref)-1]
 			if ports[name] == 0 {
-				ports[name] = e2eFreePort(t)
+				ports[name] = harness.FreePort(t)
 			}
 			return strconv.Itoa(ports[name])
 		})
@@ -279,6 +279,7 @@ func playCase(t *testing.T, c *hostileCase, m *hostileMTA) {
 	}
 	if len(tr.errs) > 0 {
 		t.Logf("%s replies:\n%s", m.name, strings.Join(tr.got, "\n"))
+		t.Logf("%s log, last lines:\n%s", m.name, lastLines(m.log(), 40))
 	}
 	waitQueueEmpty(t, m)
 	msgs := m.sink.messages()[before:]
@@ -294,6 +295,15 @@ func playCase(t *testing.T, c *hostileCase, m *hostileMTA) {
 			}
 		}
 	}
+}
+
+// lastLines returns the last n lines of text.
+func lastLines(text string, n int) string {
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // waitQueueEmpty waits (bounded) until m's queue is empty twice in a

@@ -13,7 +13,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -498,16 +497,6 @@ func TestInstalledTreeRuns(t *testing.T) {
 	}
 }
 
-func freeLoopbackPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // buildTop makes a source tree for scripts/install whose bin/ holds
 // programs built with the given directories, without touching the
 // repository's bin/: scripts, cmd and etc are links to the repository's.
@@ -649,7 +638,7 @@ func privateInstance(t *testing.T, d, daemonDir string, mainCF ...string) *harne
 	inst := &harness.Instance{
 		Dir: d, ConfigDir: filepath.Join(d, "etc/postfix"), QueueDir: filepath.Join(d, "var/spool/postfix"),
 		DataDir: filepath.Join(d, "var/lib/postfix"), BinDir: filepath.Join(d, "usr/sbin"),
-		LogFile: filepath.Join(d, "maillog"), Ports: map[string]int{"smtp": freeLoopbackPort(t)},
+		LogFile: filepath.Join(d, "maillog"), Ports: map[string]int{"smtp": harness.FreePort(t)},
 	}
 	aliases := filepath.Join(d, "etc/aliases")
 	postconfIn(t, d, append([]string{"-e",

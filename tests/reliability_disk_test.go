@@ -114,7 +114,7 @@ func startDiskPostfix(t *testing.T) *diskMTA {
 	master := regexp.MustCompile(`\{port:([a-z]+)\}`).ReplaceAllStringFunc(diskMasterCF(t), func(ref string) string {
 		name := ref[6 : len(ref)-1]
 		if ports[name] == 0 {
-			ports[name] = e2eFreePort(t)
+			ports[name] = harness.FreePort(t)
 		}
 		return strconv.Itoa(ports[name])
 	})

@@ -96,7 +96,7 @@ func startFaultPostfix(t *testing.T, mainCF []string, masterCF string) *faultMTA
 	master := regexp.MustCompile(`\{port:([a-z0-9]+)\}`).ReplaceAllStringFunc(masterCF, func(ref string) string {
 		name := ref[6 : len(ref)-1]
 		if ports[name] == 0 {
-			ports[name] = e2eFreePort(t)
+			ports[name] = harness.FreePort(t)
 		}
 		return strconv.Itoa(ports[name])
 	})
@@ -380,7 +380,7 @@ func lookupTables(t *testing.T) string {
 	rand.Read(garbage)
 	os.WriteFile(filepath.Join(dir, "bad.db"), garbage, 0o644)
 	const ldapCF = "server_host = ldap://127.0.0.1:%d\nsearch_base = dc=example,dc=test\nquery_filter = (mail=%%s)\nresult_attribute = mail\ntimeout = 2\n"
-	down := e2eFreePort(t) // nothing listens there
+	down := harness.FreePort(t) // nothing listens there
 	os.WriteFile(filepath.Join(dir, "ldap.cf"), []byte(fmt.Sprintf(ldapCF, down)), 0o644)
 	os.WriteFile(filepath.Join(dir, "ldaphang.cf"), []byte(fmt.Sprintf(ldapCF, hangingListener(t))), 0o644)
 	return dir

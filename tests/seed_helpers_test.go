@@ -314,7 +314,7 @@ func (h *seedHost) enableSubmission(t *testing.T, opts ...string) {
 		t.Fatalf("no commented submission entry in the installed master.cf:\n%s", data)
 	}
 	if _, ok := h.inst.Ports["submission"]; !ok {
-		h.inst.Ports["submission"] = e2eFreePort(t)
+		h.inst.Ports["submission"] = harness.FreePort(t)
 	}
 	block := fmt.Sprintf("127.0.0.1:%d$1\n", h.inst.Ports["submission"])
 	for _, o := range opts {

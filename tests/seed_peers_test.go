@@ -107,7 +107,7 @@ func startSeedDovecot(t *testing.T, queueDir string, users map[string]string) *s
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl not installed")
 	}
-	d := &seedDovecot{dir: t.TempDir(), lmtpPort: e2eFreePort(t), imapPort: e2eFreePort(t), authPort: e2eFreePort(t),
+	d := &seedDovecot{dir: t.TempDir(), lmtpPort: harness.FreePort(t), imapPort: harness.FreePort(t), authPort: harness.FreePort(t),
 		authSocket: filepath.Join(queueDir, "private/auth"), lmtpSocket: filepath.Join(queueDir, "private/dovecot-lmtp")}
 	os.Chmod(filepath.Dir(d.dir), 0o755)
 	os.Chmod(d.dir, 0o755)
@@ -213,7 +213,7 @@ func startSeedSlapd(t *testing.T, ldif string) *seedSlapd {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &seedSlapd{dir: t.TempDir(), port: e2eFreePort(t)}
+	s := &seedSlapd{dir: t.TempDir(), port: harness.FreePort(t)}
 	os.Mkdir(filepath.Join(s.dir, "db"), 0o700)
 	conf := fmt.Sprintf(`include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema

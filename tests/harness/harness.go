@@ -29,6 +29,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -145,20 +146,50 @@ func (inst *Instance) substitute(t testing.TB, text string) string {
 	return portRef.ReplaceAllStringFunc(text, func(ref string) string {
 		name := portRef.FindStringSubmatch(ref)[1]
 		if _, ok := inst.Ports[name]; !ok {
-			inst.Ports[name] = freePort(t)
+			inst.Ports[name] = FreePort(t)
 		}
 		return strconv.Itoa(inst.Ports[name])
 	})
 }
 
-// freePort returns a TCP port on 127.0.0.1 that nothing listens on now.
-func freePort(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// handedOut holds the ports FreePort returned in this process.
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
+
+// FreePort returns a TCP port on 127.0.0.1 that nothing listens on now
+// and that no earlier call in this process returned. The port is closed
+// again before it is returned, and the kernel may hand the same number
+// to the next bind to port 0: two servers of concurrent tests would then
+// be told the same port, and Postfix, whose listeners set SO_REUSEPORT,
+// would share it between two instances (each connection to one or the
+// other). A port already handed out is held open until a new one comes.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	var held []net.Listener
+	defer func() {
+		for _, l := range held {
+			l.Close()
+		}
+	}()
+	for i := 0; i < 1000; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		if !handedOut.ports[port] {
+			l.Close()
+			handedOut.ports[port] = true
+			return port
+		}
+		held = append(held, l)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port not handed out before")
+	return 0
 }
 
 // commands lists the command column of each master.cf entry.
