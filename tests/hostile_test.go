@@ -280,6 +280,7 @@ func playCase(t *testing.T, c *hostileCase, m *hostileMTA) {
 	if len(tr.errs) > 0 {
 		t.Logf("%s replies:\n%s", m.name, strings.Join(tr.got, "\n"))
 		t.Logf("%s log, last lines:\n%s", m.name, lastLines(m.log(), 40))
+		t.Logf("%s: listeners on %s:\n%s", m.name, m.addr(c.service), listeners(m.addr(c.service)))
 	}
 	waitQueueEmpty(t, m)
 	msgs := m.sink.messages()[before:]
@@ -295,6 +296,17 @@ func playCase(t *testing.T, c *hostileCase, m *hostileMTA) {
 			}
 		}
 	}
+}
+
+// listeners lists the processes listening on addr (ss -ltnp): two
+// processes with SO_REUSEPORT would share its connections.
+func listeners(addr string) string {
+	_, port, _ := net.SplitHostPort(addr)
+	out, err := exec.Command("ss", "-Hltnp", "sport = :"+port).CombinedOutput()
+	if err != nil {
+		return fmt.Sprintf("ss: %v: %s", err, out)
+	}
+	return string(out)
 }
 
 // lastLines returns the last n lines of text.
