@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/postern/postern/internal/testport"
 )
 
 const (
@@ -89,12 +91,8 @@ func startSlapd(t *testing.T) *slapd {
 }
 
 func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Helper()
+	return testport.Free(t)
 }
 
 // writeConfig writes slapd.conf: test schema, mdb database, ACLs that hide

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/postern/postern/internal/testport"
 )
 
 // Real peers: Postfix's smtp-sink and a private Dovecot, started by the
@@ -21,12 +23,7 @@ const smtpSinkPath = "/usr/sbin/smtp-sink"
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return testport.Free(t)
 }
 
 // waitDial waits (bounded) until network/addr accepts connections.

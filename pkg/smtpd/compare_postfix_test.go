@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/postern/postern/internal/testport"
 )
 
 // The comparison test: the same scripted sessions against a private
@@ -78,12 +80,8 @@ type oracle struct {
 }
 
 func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Helper()
+	return testport.Free(t)
 }
 
 func startOracle(t *testing.T) *oracle {

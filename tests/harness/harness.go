@@ -23,14 +23,14 @@
 package harness
 
 import (
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/postern/postern/internal/testport"
 )
 
 // DefaultPrograms are built for every instance (when this module has
@@ -152,44 +152,13 @@ func (inst *Instance) substitute(t testing.TB, text string) string {
 	})
 }
 
-// handedOut holds the ports FreePort returned in this process.
-var handedOut = struct {
-	sync.Mutex
-	ports map[int]bool
-}{ports: map[int]bool{}}
-
 // FreePort returns a TCP port on 127.0.0.1 that nothing listens on now
-// and that no earlier call in this process returned. The port is closed
-// again before it is returned, and the kernel may hand the same number
-// to the next bind to port 0: two servers of concurrent tests would then
-// be told the same port, and Postfix, whose listeners set SO_REUSEPORT,
-// would share it between two instances (each connection to one or the
-// other). A port already handed out is held open until a new one comes.
+// and that no other test, in this process or another test binary, holds
+// (internal/testport: Postfix's listeners set SO_REUSEPORT and would
+// share a port told to two instances).
 func FreePort(t testing.TB) int {
 	t.Helper()
-	handedOut.Lock()
-	defer handedOut.Unlock()
-	var held []net.Listener
-	defer func() {
-		for _, l := range held {
-			l.Close()
-		}
-	}()
-	for i := 0; i < 1000; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		if !handedOut.ports[port] {
-			l.Close()
-			handedOut.ports[port] = true
-			return port
-		}
-		held = append(held, l)
-	}
-	t.Fatal("no free port not handed out before")
-	return 0
+	return testport.Free(t)
 }
 
 // commands lists the command column of each master.cf entry.
