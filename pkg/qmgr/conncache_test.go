@@ -34,3 +34,33 @@ func TestConnectionCachingFlags(t *testing.T) {
 		t.Fatalf("lone delivery after a pause: flags %#x, want load only", late.ConnFlags)
 	}
 }
+
+// TestDrainedQueueKeepsCaching: a destination whose queue empties
+// between messages (delivery keeps up with arrival) keeps its
+// connection caching and concurrency window for a message that comes
+// back to back; the idle queue is freed once that time has passed.
+func TestDrainedQueueKeepsCaching(t *testing.T) {
+	s := NewScheduler(testLimits(nil), 300*time.Second, 60*time.Second)
+	queueEntries(t, s, "smtp", "example.com", 2)
+	first := s.Next(t0)
+	s.Done(first, Outcome{}, t0)
+	second := s.Next(t0.Add(10 * time.Millisecond))
+	s.Done(second, Outcome{}, t0.Add(20*time.Millisecond))
+	q := first.queue
+	window := q.window
+	if s.queues != 1 {
+		t.Fatalf("drained queue freed at once: %d queues", s.queues)
+	}
+	queueEntries(t, s, "smtp", "example.com", 1)
+	third := s.Next(t0.Add(30 * time.Millisecond))
+	if third.queue != q || third.ConnFlags != deliver.FlagConnMask || q.window != window {
+		t.Fatalf("back-to-back message: same queue %v, flags %#x, window %d (was %d)",
+			third.queue == q, third.ConnFlags, q.window, window)
+	}
+	done := t0.Add(40 * time.Millisecond)
+	s.Done(third, Outcome{}, done)
+	s.Advance(done.Add(3 * time.Second))
+	if s.queues != 0 || len(q.t.queues) != 0 {
+		t.Fatalf("idle queue not freed after the back-to-back time: %d queues", s.queues)
+	}
+}

@@ -50,6 +50,14 @@ type destQueue struct {
 	elem          *list.Element // in transport.ready
 	lastDone      time.Time
 	connFlags     deliver.Flags // connection caching, while it is on
+	lingering     bool          // idle, kept until a timer frees it
+}
+
+// backToBack reports whether a delivery starting now follows the last
+// one back to back: within the same or the next second
+// (qmgr_entry_select's BACK_TO_BACK_DELIVERY).
+func (q *destQueue) backToBack(now time.Time) bool {
+	return !q.lastDone.IsZero() && now.Unix() <= q.lastDone.Unix()+1
 }
 
 func (q *destQueue) suspended(now time.Time) bool { return now.Before(q.resumeAt) }
@@ -132,7 +140,7 @@ func (q *destQueue) throttle(why DSN) bool {
 // agent decides whether to honour the flags
 // (smtp_connection_cache_on_demand).
 func (q *destQueue) connCaching(now time.Time) deliver.Flags {
-	backToBack := !q.lastDone.IsZero() && now.Unix() <= q.lastDone.Unix()+1
+	backToBack := q.backToBack(now)
 	if q.connFlags&deliver.FlagConnStore == 0 {
 		if backToBack {
 			q.connFlags |= deliver.FlagConnMask

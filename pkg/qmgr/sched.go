@@ -160,7 +160,29 @@ func (s *Scheduler) update(q *destQueue, now time.Time) {
 		t.elem = nil
 	}
 	if q.idle() && q.dead == nil && !q.suspended(now) && t.queues[q.name] == q {
-		delete(t.queues, q.name)
-		s.queues--
+		s.retire(q, now)
 	}
+}
+
+// retire frees an idle queue, or keeps it while a new delivery would
+// still be back to back with its last one: Postfix frees an empty queue
+// at once (qmgr_queue_done), and a message arriving a moment later
+// starts a new one with the initial concurrency and without connection
+// caching, so a destination whose deliveries keep up with its mail (the
+// queue empties between messages) would open a new connection for many
+// of them. Kept, the queue's window and caching state carry over to the
+// next message; a timer frees it when the back-to-back time has passed.
+func (s *Scheduler) retire(q *destQueue, now time.Time) {
+	if q.backToBack(now) {
+		if !q.lingering {
+			q.lingering = true
+			s.timers.add(time.Unix(q.lastDone.Unix()+2, 0), func(now time.Time) {
+				q.lingering = false
+				s.update(q, now)
+			})
+		}
+		return
+	}
+	delete(q.t.queues, q.name)
+	s.queues--
 }
