@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/postern/postern/pkg/queue"
+	"golang.org/x/sys/unix"
 )
 
 // trigger handles trigger bytes (qmgr_trigger_event): W and I scan the
@@ -189,9 +190,12 @@ func (m *Manager) hasLog(logQueue, id string) bool {
 }
 
 func (m *Manager) removeLog(logQueue, id string) error {
-	err := os.Remove(m.deps.Layout.Path(logQueue, id))
-	if errors.Is(err, os.ErrNotExist) {
+	// unlink(2) itself: os.Remove tries rmdir(2) after a failed unlink,
+	// and most messages have no log to remove.
+	p := m.deps.Layout.Path(logQueue, id)
+	err := unix.Unlink(p)
+	if err == nil || errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	return err
+	return &os.PathError{Op: "remove", Path: p, Err: err}
 }

@@ -99,8 +99,8 @@ func (s *scanner) nextEntry(l *queue.Layout, warn func(string, ...any)) (queue.E
 // load lists the directory. An empty directory yields a one-pass scan
 // that ends at once.
 func (s *scanner) load(l *queue.Layout, warn func(string, ...any)) {
-	err := l.Scan(s.queue, func(e queue.Entry) error {
-		s.list = append(s.list, e.ID)
+	err := l.ScanIDs(s.queue, func(id string) error {
+		s.list = append(s.list, id)
 		return nil
 	})
 	if err != nil {

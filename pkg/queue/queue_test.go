@@ -386,6 +386,15 @@ func TestScanAndMove(t *testing.T) {
 	if _, _, err := l.Find("ABCDEF", Incoming); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Find missing: %v", err)
 	}
+	// ScanIDs names every regular file with a queue ID, complete or not
+	// (qmgr looks at each when it takes it), and nothing else.
+	must(t, os.Symlink(l.Path(Incoming, id1), l.Path(Incoming, "ABCDEF123")))
+	must(t, os.Mkdir(l.Path(Incoming, "BCDEF1234"), 0o700))
+	ids := map[string]bool{}
+	must(t, l.ScanIDs(Incoming, func(id string) error { ids[id] = true; return nil }))
+	if !ids[id1] || ids["ABCDEF123"] || ids["BCDEF1234"] || ids[id2] {
+		t.Errorf("ScanIDs(incoming) = %v, want %s and the file in flight", ids, id1)
+	}
 }
 
 func TestNotify(t *testing.T) {

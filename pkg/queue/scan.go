@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Entry is one complete message file found by Scan.
@@ -49,6 +51,27 @@ func (l *Layout) Scan(queue string, fn func(Entry) error) error {
 	})
 }
 
+// ScanIDs calls fn with the ID of each file in queue that may be a
+// message, in directory order, descending into hash subdirectories,
+// without looking at the files: the caller (qmgr, which looks at each
+// file when it takes it) skips the incomplete ones. A file type the
+// directory does not record counts as a possible message.
+func (l *Layout) ScanIDs(queue string, fn func(id string) error) error {
+	root := l.QueueDir(queue)
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p != root && errors.Is(err, os.ErrNotExist) {
+				return nil // removed while we looked
+			}
+			return err
+		}
+		if d.IsDir() || !ValidID(d.Name()) || d.Type()&^fs.ModeIrregular != 0 {
+			return nil
+		}
+		return fn(d.Name())
+	})
+}
+
 // Move renames message id from one queue to another (mail_queue_rename),
 // creating hash subdirectories as needed. Like Postfix it does not fsync
 // the directories: a move that a crash undoes leaves the message in its
@@ -56,11 +79,14 @@ func (l *Layout) Scan(queue string, fn func(Entry) error) error {
 // start-up).
 func (l *Layout) Move(id, from, to string) error {
 	src, dst := l.Path(from, id), l.Path(to, id)
-	err := os.Rename(src, dst)
+	// rename(2) itself: os.Rename first looks whether dst is a
+	// directory, a system call per move that qmgr makes for every
+	// message; queue directories hold no directories named as IDs.
+	err := unix.Rename(src, dst)
 	if errors.Is(err, os.ErrNotExist) {
 		if _, serr := os.Lstat(src); serr == nil {
 			if err = os.MkdirAll(filepath.Dir(dst), 0o700); err == nil {
-				err = os.Rename(src, dst)
+				err = unix.Rename(src, dst)
 			}
 		}
 	}
