@@ -51,12 +51,16 @@ func (w *Writer) finish() error {
 	w.writeMessageSize()
 	end := w.off
 	w.record(RecEnd)
+	// The header goes out with the rest when the whole file is still in
+	// the buffer, otherwise with a write of its own.
+	hdr := w.header(end)
+	inBuf := w.err == nil && w.bw.patch(0, hdr)
 	if w.err == nil {
-		if err := w.bw.Flush(); err != nil {
+		if err := w.bw.flush(); err != nil {
 			w.err = fmt.Errorf("write queue file %s: %w", w.tmp, err)
 		}
 	}
-	if w.err == nil && w.reused {
+	if w.err == nil && w.reused && w.off < w.oldSize {
 		// A recycled file keeps its old length until here.
 		if err := w.f.Truncate(w.off); err != nil {
 			w.err = fmt.Errorf("truncate queue file %s: %w", w.tmp, err)
@@ -65,12 +69,16 @@ func (w *Writer) finish() error {
 	if w.err != nil {
 		return w.err
 	}
-	if _, err := w.f.WriteAt(w.header(end), 0); err != nil {
-		return fmt.Errorf("write queue file %s: %w", w.tmp, err)
+	if !inBuf {
+		if _, err := w.f.WriteAt(hdr, 0); err != nil {
+			return fmt.Errorf("write queue file %s: %w", w.tmp, err)
+		}
 	}
 	durabilityStep("header", w.tmp)
-	if err := w.f.Chmod(ModeComplete); err != nil {
-		return fmt.Errorf("chmod %s: %w", w.tmp, err)
+	if w.mode != ModeComplete {
+		if err := w.f.Chmod(ModeComplete); err != nil {
+			return fmt.Errorf("chmod %s: %w", w.tmp, err)
+		}
 	}
 	durabilityStep("chmod", w.tmp)
 	if err := w.f.Sync(); err != nil {

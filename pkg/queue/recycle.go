@@ -98,21 +98,23 @@ func countEntries(dir string) (int, error) {
 	return len(names), err
 }
 
-// claim renames a recycled file to tmp and returns it opened, or nil
-// when there is none to take.
-func (l *Layout) claim(tmp string) *os.File {
+// claim renames a recycled file to tmp and returns it opened, with its
+// status, or nil when there is none to take. The file keeps its mode
+// (0700, complete, as it was delivered): under its temporary name no
+// scanner looks at it, and Commit then needs no chmod.
+func (l *Layout) claim(tmp string) (*os.File, *unix.Stat_t) {
 	if l.rec == nil {
-		return nil
+		return nil, nil
 	}
 	for tries := 0; tries < 8; tries++ {
 		name := l.rec.next(l)
 		if name == "" {
-			return nil
+			return nil, nil
 		}
 		src := filepath.Join(l.QueueDir(Recycle), name)
 		if err := unix.Renameat2(unix.AT_FDCWD, src, unix.AT_FDCWD, tmp, unix.RENAME_NOREPLACE); err != nil {
 			if errors.Is(err, unix.EEXIST) {
-				return nil // our temporary name is taken: create anew
+				return nil, nil // our temporary name is taken: create anew
 			}
 			continue // another process took it
 		}
@@ -122,15 +124,14 @@ func (l *Layout) claim(tmp string) *os.File {
 			continue
 		}
 		var st unix.Stat_t
-		if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Nlink != 1 ||
-			unix.Fchmod(fd, uint32(ModeIncomplete)) != nil {
+		if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Nlink != 1 {
 			unix.Close(fd)
 			os.Remove(tmp)
 			continue
 		}
-		return os.NewFile(uintptr(fd), tmp)
+		return os.NewFile(uintptr(fd), tmp), &st
 	}
-	return nil
+	return nil, nil
 }
 
 // next returns the name of a file that was in the recycle directory,

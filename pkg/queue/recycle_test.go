@@ -74,6 +74,35 @@ func TestRecycleReuse(t *testing.T) {
 	}
 }
 
+// TestRecycleReuseLarger: a recycled file that was short and carried a
+// queue flag in its mode (force-expire) takes a message larger than the
+// write buffer (the header then goes out with a write of its own): the
+// file holds exactly the new message, complete, without the old flag.
+func TestRecycleReuseLarger(t *testing.T) {
+	l := testLayout(t, false)
+	old := writeMessage(t, l, []Recipient{{Address: "a@example.com"}}, nil, "short\n")
+	must(t, l.Move(old, Incoming, Active))
+	path := l.Path(Active, old)
+	must(t, os.Chmod(path, ModeComplete|ModeExpire))
+	must(t, l.Recycle(path))
+	l.rec.emptyTill = time.Time{}
+	long := string(bytes.Repeat([]byte("new content line\n"), 2*fileBufSize/17))
+	id := writeMessage(t, l, []Recipient{{Address: "b@example.com"}}, nil, long)
+	p := l.Path(Incoming, id)
+	f, err := Open(p, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	content, _ := io.ReadAll(f.Content())
+	if string(content) != long || f.Recipients[0].Address != "b@example.com" {
+		t.Errorf("content of %d bytes (want %d), recipients %+v", len(content), len(long), f.Recipients)
+	}
+	if st, _ := os.Stat(p); st.Mode().Perm() != ModeComplete {
+		t.Errorf("mode %v", st.Mode())
+	}
+}
+
 // TestRecycleLimit: beyond the limit, finished files are removed.
 func TestRecycleLimit(t *testing.T) {
 	l := testLayout(t, false)

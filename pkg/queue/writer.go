@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -18,7 +17,7 @@ import (
 type Writer struct {
 	l       *Layout
 	f       *os.File
-	bw      *bufio.Writer
+	bw      *fileBuf
 	tmp     string
 	id      string
 	arrival time.Time
@@ -33,7 +32,9 @@ type Writer struct {
 	warn    time.Time
 	msgSize int64 // SetMessageSize; -1 = not set
 	scratch []byte
-	reused  bool // a recycled file: cut it to size at Commit
+	reused  bool        // a recycled file: cut it to size at Commit
+	oldSize int64       // the recycled file's length when taken
+	mode    os.FileMode // permission bits when taken or created
 }
 
 const (
@@ -54,12 +55,10 @@ func (l *Layout) Create() (*Writer, error) {
 	dir := l.QueueDir(Incoming)
 	now := time.Now()
 	tmp := tmpName(dir, now)
-	if f := l.claim(tmp); f != nil {
-		w, err := newWriter(l, f, tmp, now)
-		if w != nil {
-			w.reused = true
-		}
-		return w, err
+	if f, st := l.claim(tmp); f != nil {
+		w := newWriterStat(l, f, tmp, now, st)
+		w.reused, w.oldSize = true, st.Size
+		return w, w.err
 	}
 	for tries := 0; ; tries++ {
 		fd, err := unix.Open(tmp, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, uint32(ModeIncomplete))
@@ -82,10 +81,17 @@ func newWriter(l *Layout, f *os.File, tmp string, now time.Time) (*Writer, error
 		os.Remove(tmp)
 		return nil, fmt.Errorf("fstat %s: %w", tmp, err)
 	}
-	w := &Writer{l: l, f: f, tmp: tmp, arrival: now, created: now,
-		id: NewID(now, st.Ino, l.LongIDs), bw: newWriteBuf(f), msgSize: -1}
-	w.put(make([]byte, HeaderSize)) // placeholder; Commit writes the header
+	w := newWriterStat(l, f, tmp, now, &st)
 	return w, w.err
+}
+
+// newWriterStat starts a Writer on f, whose status is st.
+func newWriterStat(l *Layout, f *os.File, tmp string, now time.Time, st *unix.Stat_t) *Writer {
+	w := &Writer{l: l, f: f, tmp: tmp, arrival: now, created: now,
+		id: NewID(now, st.Ino, l.LongIDs), bw: newWriteBuf(f), msgSize: -1,
+		mode: os.FileMode(st.Mode & 0o7777)}
+	w.put(make([]byte, HeaderSize)) // placeholder; Commit writes the header
+	return w
 }
 
 // ID returns the queue ID the file will have once committed.
@@ -112,11 +118,11 @@ func (w *Writer) Err() error { return w.err }
 
 // writeBufs keeps the 64 KiB write buffers of closed Writers for the
 // next ones: one per message was nine tenths of smtpd's allocations.
-var writeBufs = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
+var writeBufs = sync.Pool{New: func() any { return &fileBuf{buf: make([]byte, 0, fileBufSize)} }}
 
-func newWriteBuf(f *os.File) *bufio.Writer {
-	bw := writeBufs.Get().(*bufio.Writer)
-	bw.Reset(f)
+func newWriteBuf(f *os.File) *fileBuf {
+	bw := writeBufs.Get().(*fileBuf)
+	bw.reset(f)
 	return bw
 }
 
@@ -125,7 +131,7 @@ func (w *Writer) releaseBuf() {
 	if w.bw == nil {
 		return
 	}
-	w.bw.Reset(nil)
+	w.bw.reset(nil)
 	writeBufs.Put(w.bw)
 	w.bw = nil
 }
@@ -138,8 +144,8 @@ func (w *Writer) put(b []byte) {
 		w.err = fmt.Errorf("write queue file %s: %w", w.tmp, os.ErrClosed)
 		return
 	}
-	n, err := w.bw.Write(b)
-	w.off += int64(n)
+	err := w.bw.write(b)
+	w.off += int64(len(b))
 	if err != nil {
 		w.err = fmt.Errorf("write queue file %s: %w", w.tmp, err)
 	}
