@@ -26,17 +26,7 @@ type Entry struct {
 // skipped. The order is the directory order. fn returning an error stops
 // the scan with that error.
 func (l *Layout) Scan(queue string, fn func(Entry) error) error {
-	root := l.QueueDir(queue)
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p != root && errors.Is(err, os.ErrNotExist) {
-				return nil // removed while we looked
-			}
-			return err
-		}
-		if d.IsDir() || !ValidID(d.Name()) {
-			return nil
-		}
+	return l.walk(queue, func(p string, d fs.DirEntry) error {
 		info, err := d.Info()
 		if errors.Is(err, os.ErrNotExist) {
 			return nil
@@ -51,12 +41,23 @@ func (l *Layout) Scan(queue string, fn func(Entry) error) error {
 	})
 }
 
-// ScanIDs calls fn with the ID of each file in queue that may be a
-// message, in directory order, descending into hash subdirectories,
-// without looking at the files: the caller (qmgr, which looks at each
-// file when it takes it) skips the incomplete ones. A file type the
-// directory does not record counts as a possible message.
+// ScanIDs calls fn with the ID of each regular file in queue named as a
+// queue ID, in directory order, descending into hash subdirectories,
+// without looking at the files (the type comes from the directory): the
+// caller (qmgr, which looks at each file when it takes it) skips the
+// incomplete ones.
 func (l *Layout) ScanIDs(queue string, fn func(id string) error) error {
+	return l.walk(queue, func(_ string, d fs.DirEntry) error {
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		return fn(d.Name())
+	})
+}
+
+// walk calls fn for each entry of queue and its hash subdirectories that
+// is not a directory and is named as a queue ID.
+func (l *Layout) walk(queue string, fn func(p string, d fs.DirEntry) error) error {
 	root := l.QueueDir(queue)
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -65,10 +66,10 @@ func (l *Layout) ScanIDs(queue string, fn func(id string) error) error {
 			}
 			return err
 		}
-		if d.IsDir() || !ValidID(d.Name()) || d.Type()&^fs.ModeIrregular != 0 {
+		if d.IsDir() || !ValidID(d.Name()) {
 			return nil
 		}
-		return fn(d.Name())
+		return fn(p, d)
 	})
 }
 
